@@ -1,0 +1,217 @@
+"""The reconciler's exception tree.
+
+Library code raises only these; third-party errors are translated at the
+boundary with ``raise ... from exc``. Every message says what to do next and
+never contains an API or application key.
+
+    ReconcilerError
+    ├── ConfigError            the YAML is invalid (every problem, FILE:LINE:COL)
+    ├── QuerySyntaxError       an event-search query does not parse
+    ├── ApiError               the Datadog API answered with an error
+    │   ├── AuthError          401 / 403: which key, which site
+    │   ├── NotFoundError      404
+    │   ├── BadRequestError    400
+    │   ├── RateLimitedError   429, still after the retries
+    │   └── ServerError        5xx, still after the retries
+    ├── NetworkError           timeouts and dropped connections, after the retries
+    ├── UserLookupError        an email or handle names no user, or a disabled one
+    ├── PinNotFoundError       a pinned issue does not exist
+    ├── TruncatedSelectionError a rule's search stays at the 100 cap
+    ├── PlanFailed             several errors found while planning, all of them
+    ├── PlanFileError          a saved plan cannot be read
+    ├── StrictConflictError    conflicts under --strict
+    ├── TooManyChangesError    the plan exceeds max_changes without --force
+    └── ApplyRefusedError      no terminal and no --auto-approve
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ReconcilerError(Exception):
+    """Base class of every error the reconciler raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One configuration problem at a position in a file (1-based line and column)."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class ConfigError(ReconcilerError):
+    """The configuration is invalid; carries every problem found, sorted by position."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{lines}\nconfiguration is invalid: {count} {noun}; nothing was sent")
+
+
+class QuerySyntaxError(ReconcilerError):
+    """An event-search query does not parse; `position` is 0-based into `query`."""
+
+    def __init__(self, query: str, position: int, reason: str) -> None:
+        self.query = query
+        self.position = position
+        self.reason = reason
+        super().__init__(f"invalid query at character {position + 1}: {reason}")
+
+
+class ApiError(ReconcilerError):
+    """The Datadog API answered a request with an error status."""
+
+    def __init__(self, method: str, path: str, status: int, detail: str) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.detail = detail
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        return f"{self.method} {self.path} failed with HTTP {self.status}: {self.detail}"
+
+
+class AuthError(ApiError):
+    """401 or 403: the keys are wrong, lack a scope, or belong to another site."""
+
+    def __init__(self, method: str, path: str, status: int, detail: str, site: str) -> None:
+        self.site = site
+        super().__init__(method, path, status, detail)
+
+    def _message(self) -> str:
+        which = "DD_API_KEY" if self.status == 401 else "DD_APP_KEY (or DD_APPLICATION_KEY)"
+        return (
+            f"{self.method} {self.path} was refused with HTTP {self.status}: {self.detail}. "
+            f"Check {which}: it must be valid for {self.site} (set DD_SITE or --site if "
+            "the keys belong to another site) and the application key needs the "
+            "error_tracking_read/write, cases_read/write and user_access_read scopes"
+        )
+
+
+class NotFoundError(ApiError):
+    """404 from the API."""
+
+
+class BadRequestError(ApiError):
+    """400 from the API."""
+
+
+class RateLimitedError(ApiError):
+    """429 that persisted through every retry."""
+
+    def _message(self) -> str:
+        return (
+            f"{self.method} {self.path} is still rate limited after retrying: {self.detail}. "
+            "Lower --parallelism, or run again later"
+        )
+
+
+class ServerError(ApiError):
+    """5xx that persisted through every retry."""
+
+    def _message(self) -> str:
+        return (
+            f"{self.method} {self.path} failed with HTTP {self.status} after retrying: "
+            f"{self.detail}. The API is unwell; run again later"
+        )
+
+
+class NetworkError(ReconcilerError):
+    """The request never got an answer (timeout, refused or dropped connection)."""
+
+    def __init__(self, method: str, path: str, reason: str, url: str = "") -> None:
+        self.method = method
+        self.path = path
+        self.reason = reason
+        where = f" (is {url} reachable? check DD_SITE / DD_API_URL)" if url else ""
+        super().__init__(f"{method} {path} got no answer after retrying: {reason}{where}")
+
+
+class UserLookupError(ReconcilerError):
+    """A referenced user is unknown or disabled."""
+
+    def __init__(self, reference: str, reason: str, where: str = "") -> None:
+        self.reference = reference
+        self.reason = reason
+        self.where = where
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}user {reference!r} {reason}")
+
+
+class PinNotFoundError(ReconcilerError):
+    """A pin names an issue that does not exist."""
+
+    def __init__(self, issue_id: str, where: str) -> None:
+        self.issue_id = issue_id
+        self.where = where
+        super().__init__(
+            f"{where}: pinned issue {issue_id} does not exist (404); remove the pin or "
+            "check the id (`reconciler report` lists such pins without failing)"
+        )
+
+
+class TruncatedSelectionError(ReconcilerError):
+    """A rule's search still returns the API's 100-issue cap in a one-minute slice."""
+
+    def __init__(self, rule: str, where: str, slice_desc: str) -> None:
+        self.rule = rule
+        self.where = where
+        super().__init__(
+            f"{where}: rule {rule!r} selects more than 100 issues within one minute "
+            f"({slice_desc}); the API cannot list them all, so nothing is planned for it. "
+            "Narrow the rule's query or from_states"
+        )
+
+
+class PlanFailed(ReconcilerError):
+    """Several errors stopped the plan; all of them are kept."""
+
+    def __init__(self, errors: Sequence[ReconcilerError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class PlanFileError(ReconcilerError):
+    """A saved plan file cannot be read or is not a plan."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: not a usable plan file: {reason}")
+
+
+class StrictConflictError(ReconcilerError):
+    """--strict was given and rules conflict."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        super().__init__(
+            f"{count} conflict(s) between rules and --strict is set; reorder or narrow the "
+            "rules so a single rule decides each field"
+        )
+
+
+class TooManyChangesError(ReconcilerError):
+    """The plan has more changes than max_changes allows."""
+
+    def __init__(self, changes: int, max_changes: int) -> None:
+        self.changes = changes
+        self.max_changes = max_changes
+        super().__init__(
+            f"the plan has {changes} changes, more than max_changes ({max_changes}); "
+            "nothing was written. Review it and re-run with --force, or raise max_changes"
+        )
+
+
+class ApplyRefusedError(ReconcilerError):
+    """Apply needs an explicit approval that it did not get."""
