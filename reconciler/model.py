@@ -243,7 +243,8 @@ class Config:
         """Every email or handle the config names (UUIDs need no lookup), with its
         first position."""
         refs: dict[str, Source] = {}
-        for item in (*self.rules, *self.pins):
+        items: tuple[Rule | Pin, ...] = (*self.rules, *self.pins)
+        for item in items:
             user = item.assignee.user if item.assignee else None
             if user is not None and not is_uuid(user):
                 refs.setdefault(user, item.source)
