@@ -7,12 +7,14 @@ never contains an API or application key.
     ReconcilerError
     ├── ConfigError            the YAML is invalid (every problem, FILE:LINE:COL)
     ├── QuerySyntaxError       an event-search query does not parse
+    ├── SettingsError          a missing key, an unknown site or an unsafe API URL
     ├── ApiError               the Datadog API answered with an error
     │   ├── AuthError          401 / 403: which key, which site
     │   ├── NotFoundError      404
     │   ├── BadRequestError    400
     │   ├── RateLimitedError   429, still after the retries
     │   └── ServerError        5xx, still after the retries
+    ├── ResponseShapeError     a JSON:API document lacks what the API documents
     ├── NetworkError           timeouts and dropped connections, after the retries
     ├── UserLookupError        an email or handle names no user, or a disabled one
     ├── PinNotFoundError       a pinned issue does not exist
@@ -21,7 +23,8 @@ never contains an API or application key.
     ├── PlanFileError          a saved plan cannot be read
     ├── StrictConflictError    conflicts under --strict
     ├── TooManyChangesError    the plan exceeds max_changes without --force
-    └── ApplyRefusedError      no terminal and no --auto-approve
+    ├── ApplyRefusedError      no terminal and no --auto-approve
+    └── SandboxDataError       a sandbox data file cannot be read or is malformed
 """
 
 from __future__ import annotations
@@ -66,6 +69,14 @@ class QuerySyntaxError(ReconcilerError):
         self.position = position
         self.reason = reason
         super().__init__(f"invalid query at character {position + 1}: {reason}")
+
+
+class SettingsError(ReconcilerError):
+    """A connection setting (key, site, API URL) is missing or invalid; never shows a key."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        self.setting = setting
+        super().__init__(message)
 
 
 class ApiError(ReconcilerError):
@@ -125,6 +136,15 @@ class ServerError(ApiError):
             f"{self.method} {self.path} failed with HTTP {self.status} after retrying: "
             f"{self.detail}. The API is unwell; run again later"
         )
+
+
+class ResponseShapeError(ReconcilerError):
+    """A response document does not have the documented shape (the client turns it into
+    an ApiError naming the request)."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"unexpected response body: {detail}")
 
 
 class NetworkError(ReconcilerError):
@@ -215,3 +235,15 @@ class TooManyChangesError(ReconcilerError):
 
 class ApplyRefusedError(ReconcilerError):
     """Apply needs an explicit approval that it did not get."""
+
+
+class SandboxDataError(ReconcilerError):
+    """A sandbox data file cannot be read, or an entry in it is malformed."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"{path}: not a usable sandbox data file: {reason}. "
+            "Fix the entry, or regenerate the file with `reconciler sandbox generate`"
+        )
