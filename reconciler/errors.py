@@ -22,6 +22,7 @@ never contains an API or application key.
     ├── PlanFailed             several errors found while planning, all of them
     ├── PlanFileError          a saved plan cannot be read
     ├── StrictConflictError    conflicts under --strict
+    ├── UnknownTargetError     a --target is neither a rule name nor an issue UUID
     ├── TooManyChangesError    the plan exceeds max_changes without --force
     ├── ApplyRefusedError      no terminal and no --auto-approve
     └── SandboxDataError       a sandbox data file cannot be read or is malformed
@@ -29,7 +30,7 @@ never contains an API or application key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -218,6 +219,29 @@ class StrictConflictError(ReconcilerError):
         super().__init__(
             f"{count} conflict(s) between rules and --strict is set; reorder or narrow the "
             "rules so a single rule decides each field"
+        )
+
+
+class UnknownTargetError(ReconcilerError):
+    """A --target names neither a rule of the config nor an issue UUID."""
+
+    def __init__(
+        self,
+        targets: Sequence[str],
+        rule_names: Sequence[str],
+        suggestions: Mapping[str, str] | None = None,
+    ) -> None:
+        self.targets = tuple(targets)
+        self.rule_names = tuple(rule_names)
+        self.suggestions = dict(suggestions or {})
+        parts = []
+        for target in self.targets:
+            hint = self.suggestions.get(target)
+            parts.append(f"{target!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
+        known = ", ".join(self.rule_names) or "none"
+        super().__init__(
+            f"unknown --target {', '.join(parts)}: a target must be a rule name or an "
+            f"issue UUID; the rules are: {known}"
         )
 
 
