@@ -1,0 +1,108 @@
+"""`apply`: plan (or load a saved plan), confirm, write, report per change."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import connection, connection_options, parallelism_option, use_color
+from reconciler.cli.workflow import ResultLog, connect, make_plan, run_apply
+from reconciler.config import load_config
+from reconciler.errors import ApplyRefusedError, PlanFileError, TooManyChangesError
+from reconciler.model import Plan, ResultStatus
+from reconciler.planfile import load_plan
+from reconciler.render import render_results_json, render_results_text, render_text
+
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def confirm(plan: Plan) -> None:
+    """Ask for `yes` on a terminal; refuse without one."""
+    if not sys.stdin.isatty():
+        raise ApplyRefusedError(
+            "refusing to apply: stdin is not a terminal, so nobody can confirm. "
+            "Pass --auto-approve, or apply a reviewed plan with --plan FILE"
+        )
+    answer = click.prompt(
+        f"Apply these {len(plan.changes)} changes? Only 'yes' will be accepted",
+        default="",
+        show_default=False,
+        err=True,
+    )
+    if answer.strip() != "yes":
+        raise ApplyRefusedError("apply cancelled; nothing was written")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH]...")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Apply exactly this saved plan (the file is the approval).",
+)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Apply even past max_changes.")
+@parallelism_option
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line per result.",
+)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@connection_options
+def apply(
+    paths: tuple[Path, ...],
+    plan_file: Path | None,
+    auto_approve: bool,
+    force: bool,
+    parallelism: int,
+    log_file: Path | None,
+    fmt: str,
+    site: str | None,
+    api_url: str | None,
+) -> None:
+    """Plan, show, confirm, then send only the writes that are needed."""
+    if bool(paths) == bool(plan_file):
+        raise click.UsageError("give either configuration PATHs or --plan FILE")
+    config = None if plan_file else load_config(paths)
+    with connect(connection(site, api_url)) as client:
+        if plan_file is not None:
+            planned = load_plan(plan_file)
+            if planned.api_url and planned.api_url != client.api_url:
+                raise PlanFileError(
+                    str(plan_file),
+                    f"it was made against {planned.api_url}, not {client.api_url}; "
+                    "plan again against this API",
+                )
+        else:
+            assert config is not None
+            planned = make_plan(config, client, parallelism=parallelism)
+        shown = render_text(planned, color=use_color() and fmt == "text").rstrip("\n")
+        click.echo(shown, err=fmt == "json")
+        if not planned.changes:
+            if fmt == "json":
+                click.echo(render_results_json(()).rstrip("\n"))
+            return
+        if len(planned.changes) > planned.max_changes and not force:
+            raise TooManyChangesError(len(planned.changes), planned.max_changes)
+        if plan_file is None and not auto_approve:
+            confirm(planned)
+        progress = sys.stderr if fmt == "text" else None
+        outcome = run_apply(
+            planned,
+            client,
+            parallelism=parallelism,
+            recheck=plan_file is not None,
+            log=ResultLog(log_file, progress),
+        )
+    render = render_results_json if fmt == "json" else render_results_text
+    click.echo(render(outcome.results).rstrip("\n"))
+    if outcome.interrupted:
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+    if any(r.status is not ResultStatus.APPLIED for r in outcome.results):
+        raise click.exceptions.Exit(EXIT_FAILED)

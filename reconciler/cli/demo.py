@@ -1,0 +1,57 @@
+"""`demo`: plan, apply and re-plan the bundled example against an in-process sandbox."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import parallelism_option, use_color
+from reconciler.cli.workflow import Connection, ResultLog, connect, make_plan, run_apply
+from reconciler.config import load_config
+from reconciler.render import render_results_text, render_text
+from reconciler.sandbox import Store, bundled_configs, bundled_data, serve_in_thread
+
+# The sandbox accepts any non-empty keys; these never leave this machine.
+DEMO_ENV = {"DD_API_KEY": "demo-api-key", "DD_APP_KEY": "demo-application-key"}
+
+
+def _step(command: str) -> None:
+    click.echo("")
+    click.secho(f"$ {command}", bold=True, color=use_color() or None)
+
+
+@click.command()
+@parallelism_option
+def demo(parallelism: int) -> None:
+    """Plan, apply and plan again the bundled example org, in a local sandbox."""
+    configs = bundled_configs()
+    names = " ".join(f"examples/{path.name}" for path in configs)
+    config = load_config(configs)
+    with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as scratch:
+        data = Path(scratch) / bundled_data().name
+        shutil.copyfile(bundled_data(), data)
+        with serve_in_thread(Store.from_file(data)) as sandbox:
+            click.echo(f"Sandbox of the Datadog API listening on {sandbox.url} (bundled example org).")
+            connection = Connection(api_url=sandbox.url, env=DEMO_ENV)
+            with connect(connection) as client:
+                _step(f"reconciler plan {names}")
+                first = make_plan(config, client, parallelism=parallelism)
+                click.echo(render_text(first, color=use_color()).rstrip("\n"))
+
+                _step(f"reconciler apply --auto-approve {names}")
+                outcome = run_apply(
+                    first, client, parallelism=parallelism, recheck=False, log=ResultLog(None, None)
+                )
+                click.echo(render_results_text(outcome.results).rstrip("\n"))
+
+                _step(f"reconciler plan {names}")
+                second = make_plan(config, client, parallelism=parallelism)
+                click.echo(render_text(second, color=use_color()).rstrip("\n"))
+            writes = sandbox.store.write_count()
+    click.echo("")
+    click.echo(f"The sandbox received {writes} writes; the second plan needs none.")
+    if second.changes or not outcome.ok:
+        raise click.exceptions.Exit(1)
