@@ -7,6 +7,7 @@ never contains an API or application key.
     ReconcilerError
     ├── ConfigError            the YAML is invalid (every problem, FILE:LINE:COL)
     ├── QuerySyntaxError       an event-search query does not parse
+    ├── DurationError          a duration is not <int><s|m|h|d|w> (also a ValueError)
     ├── SettingsError          a missing key, an unknown site or an unsafe API URL
     ├── ApiError               the Datadog API answered with an error
     │   ├── AuthError          401 / 403: which key, which site
@@ -78,6 +79,18 @@ class SettingsError(ReconcilerError):
     def __init__(self, setting: str, message: str) -> None:
         self.setting = setting
         super().__init__(message)
+
+
+class DurationError(ReconcilerError, ValueError):
+    """A duration is not a positive integer followed by s, m, h, d or w."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(
+            f"{text!r} is not a duration: {reason}; write a positive integer followed by "
+            "s, m, h, d or w, e.g. 30d"
+        )
 
 
 class ApiError(ReconcilerError):
