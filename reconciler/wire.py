@@ -1,0 +1,279 @@
+"""JSON:API documents of the Datadog API <-> model value objects; pure, no network.
+
+The real API differs from its OpenAPI spec in small ways (api-notes sections 4 and
+12): empty strings stand for absent values, error bodies come as JSON:API objects
+or as plain strings, and some attributes are simply missing. This module absorbs
+all of that so the rest of the code only sees `model` objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.errors import ResponseShapeError
+from reconciler.model import Issue, Regression, SearchRequest, State, User
+
+ISSUE_TYPE = "issue"
+_ERROR_DETAIL_LIMIT = 300
+
+# --------------------------------------------------------------------------- request bodies
+
+
+def search_body(request: SearchRequest) -> dict[str, Any]:
+    """The SearchIssues body (api-notes section 1); track and persona only when set."""
+    attributes: dict[str, Any] = {
+        "query": request.query,
+        "from": request.from_ms,
+        "to": request.to_ms,
+    }
+    if request.track is not None:
+        attributes["track"] = request.track.value
+    if request.persona is not None:
+        attributes["persona"] = request.persona.value
+    if request.states:
+        attributes["states"] = [state.value for state in request.states]
+    return {"data": {"type": "search_request", "attributes": attributes}}
+
+
+def state_body(issue_id: str, state: State) -> dict[str, Any]:
+    """The UpdateIssueState body."""
+    return {
+        "data": {
+            "id": issue_id,
+            "type": "error_tracking_issue",
+            "attributes": {"state": state.value},
+        }
+    }
+
+
+def assignee_body(user_id: str) -> dict[str, Any]:
+    """The UpdateIssueAssignee body (the type is `assignee`, not `user`)."""
+    return {"data": {"id": user_id, "type": "assignee"}}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _text(value: object) -> str | None:
+    """A string attribute, with the API's empty strings (and non-strings) read as absent."""
+    if isinstance(value, str) and value != "":
+        return value
+    return None
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    """`value` as a JSON object; raises ResponseShapeError naming `what` otherwise."""
+    if not isinstance(value, Mapping):
+        raise ResponseShapeError(f"{what} is not a JSON object")
+    return value
+
+
+def _list(value: object, what: str) -> Sequence[Any]:
+    """`value` as a JSON array; raises ResponseShapeError naming `what` otherwise."""
+    if not isinstance(value, list):
+        raise ResponseShapeError(f"{what} is not a JSON array")
+    return value
+
+
+def _id(resource: Mapping[str, Any], what: str) -> str:
+    """The non-empty `id` of a resource; raises ResponseShapeError when there is none."""
+    value = _text(resource.get("id"))
+    if value is None:
+        raise ResponseShapeError(f"{what} has no id")
+    return value
+
+
+def _related_id(relationships: Mapping[str, Any], name: str) -> str | None:
+    """The id of a to-one relationship, None when absent or null."""
+    link = relationships.get(name)
+    if not isinstance(link, Mapping):
+        return None
+    data = link.get("data")
+    return _text(data.get("id")) if isinstance(data, Mapping) else None
+
+
+def _related_ids(relationships: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """The ids of a to-many relationship, in order."""
+    link = relationships.get(name)
+    data = link.get("data") if isinstance(link, Mapping) else None
+    if not isinstance(data, list):
+        return ()
+    ids = (_text(item.get("id")) for item in data if isinstance(item, Mapping))
+    return tuple(i for i in ids if i is not None)
+
+
+# --------------------------------------------------------------------------- issues
+
+
+def _regression(value: object) -> Regression | None:
+    """The `regression` attribute; absent, null or empty means the issue never regressed."""
+    if not isinstance(value, Mapping):
+        return None
+    resolved_at = _text(value.get("resolved_at"))
+    regressed_at = _text(value.get("regressed_at"))
+    version = _text(value.get("regressed_at_version"))
+    if resolved_at is None and regressed_at is None and version is None:
+        return None
+    # A regression object with a missing timestamp still means "it came back".
+    return Regression(
+        resolved_at=resolved_at or "",
+        regressed_at=regressed_at or "",
+        regressed_at_version=version,
+    )
+
+
+def parse_issue(resource: object) -> Issue:
+    """An `issue` resource as an Issue; raises ResponseShapeError on a missing id or state."""
+    data = _mapping(resource, "issue")
+    issue_id = _id(data, "issue")
+    attributes = _mapping(data.get("attributes"), f"issue {issue_id} attributes")
+    raw_state = attributes.get("state")
+    try:
+        state = State(str(raw_state))
+    except ValueError as exc:
+        raise ResponseShapeError(f"issue {issue_id} has an unknown state {raw_state!r}") from exc
+    relationships = data.get("relationships")
+    if not isinstance(relationships, Mapping):
+        relationships = {}
+    languages = attributes.get("languages")
+    return Issue(
+        id=issue_id,
+        state=state,
+        assignee_id=_related_id(relationships, "assignee"),
+        service=_text(attributes.get("service")),
+        error_type=_text(attributes.get("error_type")),
+        error_message=_text(attributes.get("error_message")),
+        file_path=_text(attributes.get("file_path")),
+        function_name=_text(attributes.get("function_name")),
+        first_seen=_int(attributes.get("first_seen")),
+        last_seen=_int(attributes.get("last_seen")),
+        platform=_text(attributes.get("platform")),
+        languages=tuple(
+            lang for lang in (languages if isinstance(languages, list) else []) if _text(lang)
+        ),
+        regression=_regression(attributes.get("regression")),
+        team_ids=_related_ids(relationships, "team_owners"),
+    )
+
+
+def parse_issue_document(document: object) -> Issue:
+    """An IssueResponse (`{data: issue, included?}`); raises ResponseShapeError."""
+    return parse_issue(_mapping(document, "response").get("data"))
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One search answer: the issue ids in result order, and the issues `included` held."""
+
+    issue_ids: tuple[str, ...]
+    included: Mapping[str, Issue]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Result ids whose issue was not in `included` (they need a GET)."""
+        return tuple(i for i in self.issue_ids if i not in self.included)
+
+
+def parse_search_document(document: object) -> SearchPage:
+    """An IssuesSearchResponse; raises ResponseShapeError on a malformed result."""
+    body = _mapping(document, "response")
+    ids: list[str] = []
+    for position, raw in enumerate(_list(body.get("data"), "data")):
+        result = _mapping(raw, f"search result {position}")
+        relationships = result.get("relationships")
+        issue_id = (
+            _related_id(relationships, "issue") if isinstance(relationships, Mapping) else None
+        )
+        # The result id equals its issue id (api-notes section 4); use it when the link is absent.
+        ids.append(issue_id or _id(result, f"search result {position}"))
+    included: dict[str, Issue] = {}
+    for raw in _list(body.get("included", []), "included"):
+        if isinstance(raw, Mapping) and raw.get("type") == ISSUE_TYPE:
+            issue = parse_issue(raw)
+            included[issue.id] = issue
+    return SearchPage(issue_ids=tuple(ids), included=included)
+
+
+# --------------------------------------------------------------------------- users
+
+
+def parse_user(resource: object) -> User:
+    """A `users` resource as a User; raises ResponseShapeError when it has no id."""
+    data = _mapping(resource, "user")
+    user_id = _id(data, "user")
+    attributes = data.get("attributes")
+    if not isinstance(attributes, Mapping):
+        attributes = {}
+    return User(
+        id=user_id,
+        email=_text(attributes.get("email")),
+        handle=_text(attributes.get("handle")),
+        name=_text(attributes.get("name")),
+        disabled=attributes.get("disabled") is True,
+        status=_text(attributes.get("status")),
+    )
+
+
+@dataclass(frozen=True)
+class UsersPage:
+    """One page of ListUsers; `total` is `meta.page.total_filtered_count` when sent."""
+
+    users: tuple[User, ...]
+    total: int | None
+
+
+def parse_users_document(document: object) -> UsersPage:
+    """A UsersResponse page; raises ResponseShapeError."""
+    body = _mapping(document, "response")
+    users = tuple(parse_user(raw) for raw in _list(body.get("data"), "data"))
+    meta = body.get("meta")
+    page = meta.get("page") if isinstance(meta, Mapping) else None
+    total = _int(page.get("total_filtered_count")) if isinstance(page, Mapping) else None
+    return UsersPage(users=users, total=total)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _error_item(item: object) -> str | None:
+    if isinstance(item, str):
+        return item.strip() or None
+    if isinstance(item, Mapping):
+        for key in ("detail", "title", "status"):
+            text = _text(item.get(key))
+            if text is not None:
+                return text
+    return None
+
+
+def error_detail(body: bytes, fallback: str) -> str:
+    """The human reason in an error body: JSON:API error objects, the spec's list of
+    strings, or the start of a non-JSON body; `fallback` when there is nothing."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return fallback
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return _shorten(" ".join(text.split()))
+    errors = document.get("errors") if isinstance(document, Mapping) else None
+    if isinstance(errors, list):
+        details = [d for d in (_error_item(item) for item in errors) if d]
+        if details:
+            return _shorten("; ".join(details))
+    return _shorten(json.dumps(document, separators=(",", ":")))
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= _ERROR_DETAIL_LIMIT:
+        return text
+    return text[: _ERROR_DETAIL_LIMIT - 3] + "..."

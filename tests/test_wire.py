@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler import wire
+from reconciler.errors import ResponseShapeError
+from reconciler.model import Issue, Persona, Regression, SearchRequest, State, Track, User
+
+DOCUMENTED = Path(__file__).parent / "fixtures" / "documented"
+
+DOC_ISSUE = Issue(
+    id="c1726a66-1f64-11ee-b338-da7ad0900002",
+    state=State.RESOLVED,
+    assignee_id="87cb11a0-278c-440a-99fe-701223c80296",
+    service="email-api-py",
+    error_type="builtins.TypeError",
+    error_message="object of type 'NoneType' has no len()",
+    file_path="/django-email/conduit/apps/core/utils.py",
+    function_name="filter_forbidden_tags",
+    first_seen=1671612804001,
+    last_seen=1671620003100,
+    platform="BACKEND",
+    languages=("PYTHON", "GO"),
+    regression=Regression(
+        resolved_at="2024-01-01T10:00:00Z",
+        regressed_at="2024-01-03T08:00:00Z",
+        regressed_at_version="v2.5.2",
+    ),
+    team_ids=("221b0179-6447-4d03-91c3-3ca98bf60e8a",),
+)
+
+
+def documented(name: str) -> Any:
+    return json.loads((DOCUMENTED / f"{name}.json").read_text())
+
+
+def issue_resource(**attributes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"state": "OPEN"}
+    base.update(attributes)
+    return {"id": "i-1", "type": "issue", "attributes": base}
+
+
+# --------------------------------------------------------------------------- request bodies
+
+
+def test_search_body_matches_the_documented_request() -> None:
+    request = SearchRequest(
+        query="service:orders-* AND @language:go",
+        from_ms=1671612804000,
+        to_ms=1671620004000,
+        track=Track.TRACE,
+    )
+    assert wire.search_body(request) == documented("search_request")
+
+
+def test_search_body_sends_persona_and_states_when_set() -> None:
+    request = SearchRequest(
+        query="*",
+        from_ms=1,
+        to_ms=2,
+        persona=Persona.BACKEND,
+        states=(State.OPEN, State.ACKNOWLEDGED),
+    )
+    attributes = wire.search_body(request)["data"]["attributes"]
+    assert attributes == {
+        "query": "*",
+        "from": 1,
+        "to": 2,
+        "persona": "BACKEND",
+        "states": ["OPEN", "ACKNOWLEDGED"],
+    }
+
+
+def test_state_and_assignee_bodies_follow_the_api_notes() -> None:
+    assert wire.state_body("i-1", State.RESOLVED) == {
+        "data": {"id": "i-1", "type": "error_tracking_issue", "attributes": {"state": "RESOLVED"}}
+    }
+    assert wire.assignee_body("u-1") == {"data": {"id": "u-1", "type": "assignee"}}
+
+
+# --------------------------------------------------------------------------- issues
+
+
+def test_documented_issue_response_parses_into_the_exact_issue() -> None:
+    assert wire.parse_issue_document(documented("issue_response")) == DOC_ISSUE
+
+
+def test_documented_search_response_parses_with_its_included_issue() -> None:
+    page = wire.parse_search_document(documented("search_response"))
+    assert page.issue_ids == (DOC_ISSUE.id,)
+    assert page.included == {DOC_ISSUE.id: DOC_ISSUE}
+    assert page.missing == ()
+
+
+def test_empty_strings_mean_absent() -> None:
+    issue = wire.parse_issue(
+        issue_resource(file_path="", function_name="", service="", platform="", languages=[""])
+    )
+    assert issue == Issue(id="i-1", state=State.OPEN)
+
+
+def test_missing_optional_attributes_and_relationships_are_none() -> None:
+    issue = wire.parse_issue({"id": "i-1", "type": "issue", "attributes": {"state": "IGNORED"}})
+    assert (issue.assignee_id, issue.team_ids, issue.regression) == (None, (), None)
+
+
+@pytest.mark.parametrize(
+    ("regression", "expected"),
+    [
+        pytest.param(None, None, id="null"),
+        pytest.param({}, None, id="empty-object"),
+        pytest.param(
+            {"resolved_at": "2024-01-01T10:00:00Z", "regressed_at": "2024-01-03T08:00:00Z"},
+            Regression("2024-01-01T10:00:00Z", "2024-01-03T08:00:00Z"),
+            id="without-version",
+        ),
+        pytest.param(
+            {"regressed_at": "2024-01-03T08:00:00Z", "regressed_at_version": ""},
+            Regression("", "2024-01-03T08:00:00Z"),
+            id="partial-still-regressed",
+        ),
+    ],
+)
+def test_regression_object(regression: object, expected: Regression | None) -> None:
+    assert wire.parse_issue(issue_resource(regression=regression)).regression == expected
+
+
+def test_null_assignee_relationship_is_unassigned() -> None:
+    resource = issue_resource()
+    resource["relationships"] = {"assignee": {"data": None}, "team_owners": {"data": []}}
+    assert wire.parse_issue(resource).assignee_id is None
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        pytest.param("nope", "issue is not a JSON object", id="not-object"),
+        pytest.param({"type": "issue", "attributes": {}}, "issue has no id", id="no-id"),
+        pytest.param({"id": "i-1", "type": "issue"}, "attributes is not", id="no-attributes"),
+        pytest.param(issue_resource(state="SNOOZED"), "unknown state 'SNOOZED'", id="bad-state"),
+        pytest.param(
+            {"id": "i-1", "type": "issue", "attributes": {}}, "unknown state None", id="no-state"
+        ),
+    ],
+)
+def test_malformed_issue_raises_shape_error(resource: object, message: str) -> None:
+    with pytest.raises(ResponseShapeError, match=message):
+        wire.parse_issue(resource)
+
+
+def test_search_result_without_included_issue_is_missing() -> None:
+    document = {
+        "data": [
+            {
+                "id": "a",
+                "type": "error_tracking_search_result",
+                "attributes": {"total_count": 1},
+            },
+            {
+                "id": "b",
+                "type": "error_tracking_search_result",
+                "attributes": {},
+                "relationships": {"issue": {"data": {"id": "b", "type": "issue"}}},
+            },
+        ],
+        "included": [{**issue_resource(), "id": "b"}, {"id": "u", "type": "user"}],
+    }
+    page = wire.parse_search_document(document)
+    assert page.issue_ids == ("a", "b")
+    assert page.missing == ("a",)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param([], id="not-object"),
+        pytest.param({}, id="no-data"),
+        pytest.param({"data": {}}, id="data-not-list"),
+        pytest.param({"data": [{"type": "error_tracking_search_result"}]}, id="result-no-id"),
+        pytest.param({"data": [], "included": {}}, id="included-not-list"),
+    ],
+)
+def test_malformed_search_document_raises_shape_error(document: object) -> None:
+    with pytest.raises(ResponseShapeError):
+        wire.parse_search_document(document)
+
+
+# --------------------------------------------------------------------------- users
+
+
+def test_users_page_with_total_and_null_name() -> None:
+    document = {
+        "meta": {"page": {"total_filtered_count": 1, "total_count": 57061}},
+        "data": [
+            {
+                "type": "users",
+                "id": "u-1",
+                "attributes": {
+                    "name": None,
+                    "handle": "a@example.com",
+                    "email": "a@example.com",
+                    "disabled": False,
+                    "status": "Pending",
+                },
+            }
+        ],
+    }
+    page = wire.parse_users_document(document)
+    assert page == wire.UsersPage(
+        users=(User(id="u-1", email="a@example.com", handle="a@example.com", status="Pending"),),
+        total=1,
+    )
+
+
+def test_users_page_without_meta_has_no_total() -> None:
+    page = wire.parse_users_document({"data": [{"type": "users", "id": "u", "attributes": None}]})
+    assert page == wire.UsersPage(users=(User(id="u"),), total=None)
+
+
+def test_disabled_user_flag() -> None:
+    user = wire.parse_user({"id": "u", "attributes": {"disabled": True, "status": "Disabled"}})
+    assert (user.disabled, user.status) == (True, "Disabled")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            b'{"errors":[{"status":"404","title":"Not Found","detail":"issue not found"}]}',
+            "issue not found",
+            id="jsonapi-object",
+        ),
+        pytest.param(
+            b'{"errors":[{"status":"403","title":"Forbidden"}]}', "Forbidden", id="object-no-detail"
+        ),
+        pytest.param(
+            b'{"errors":["Bad Request", "query is required"]}',
+            "Bad Request; query is required",
+            id="spec-strings",
+        ),
+        pytest.param(
+            b"<html><body>502 Bad Gateway</body></html>",
+            "<html><body>502 Bad Gateway</body></html>",
+            id="html",
+        ),
+        pytest.param(b"", "Service Unavailable", id="empty"),
+        pytest.param(b'{"errors":[]}', '{"errors":[]}', id="empty-errors"),
+        pytest.param(b'{"message":"nope"}', '{"message":"nope"}', id="other-json"),
+        pytest.param(b"x" * 500, "x" * 297 + "...", id="long"),
+    ],
+)
+def test_error_detail(body: bytes, expected: str) -> None:
+    assert wire.error_detail(body, "Service Unavailable") == expected
