@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from golden.support import ISSUE_A, empty_plan, held_only_plan, rich_plan
+
+from reconciler.errors import PlanFileError
+from reconciler.model import Change, Field, Issue, Plan, Source, State
+from reconciler.planfile import load_plan, plan_from_document, plan_to_document
+from reconciler.render import render_json
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(empty_plan, id="empty"),
+        pytest.param(rich_plan, id="rich"),
+        pytest.param(held_only_plan, id="held-only"),
+    ],
+)
+def test_round_trip_through_a_file_gives_an_equal_plan(tmp_path, make):
+    plan = make()
+    path = tmp_path / "plan.json"
+    path.write_text(render_json(plan), encoding="utf-8")
+    assert load_plan(path) == plan
+    assert load_plan(str(path)) == plan
+
+
+def test_round_trip_keeps_the_document_of_a_plan_with_full_issues():
+    issue = Issue(
+        ISSUE_A,
+        State.ACKNOWLEDGED,
+        assignee_id=None,
+        service="api",
+        last_seen=1_700_000_000_000,
+        languages=("PYTHON",),
+    )
+    change = Change(
+        ISSUE_A, Field.STATE, "ACKNOWLEDGED", "RESOLVED", Source("t.yaml", 3, 5), "r", issue
+    )
+    plan = Plan(changes=(change,), max_changes=7, users={"u": "label"})
+    loaded = plan_from_document(plan_to_document(plan), where="mem")
+    assert plan_to_document(loaded) == plan_to_document(plan)
+    assert loaded.changes[0].issue == Issue(ISSUE_A, State.ACKNOWLEDGED, service="api")
+    assert loaded.max_changes == 7
+    assert loaded.users == {"u": "label"}
+
+
+def _doc() -> dict:
+    return json.loads(render_json(rich_plan()))
+
+
+def _set(path: str, value):
+    def edit(doc: dict) -> None:
+        *parents, last = path.split(".")
+        target = doc
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        if value is _DELETE:
+            del target[last]
+        elif isinstance(target, list):
+            target[int(last)] = value
+        else:
+            target[last] = value
+
+    return edit
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        pytest.param(_set("format_version", 2), "format_version is 2", id="version"),
+        pytest.param(_set("format_version", _DELETE), "format_version is null", id="no-version"),
+        pytest.param(_set("changes", _DELETE), "missing key 'changes'", id="no-changes"),
+        pytest.param(_set("checksum", _DELETE), "missing key 'checksum'", id="no-checksum"),
+        pytest.param(_set("changes", {}), "changes: expected a list", id="changes-type"),
+        pytest.param(
+            _set("changes.0.after", "22222222-bbbb-4bbb-8bbb-222222222222"),
+            "checksum does not match",
+            id="tampered-after",
+        ),
+        pytest.param(
+            _set("changes.1.field", "title"), "changes[1].field: 'title' is not one", id="bad-field"
+        ),
+        pytest.param(
+            _set("changes.1.after", "DONE"), "changes[1].after: 'DONE' is not one", id="bad-state"
+        ),
+        pytest.param(
+            _set("changes.0.after", "alice"),
+            "changes[0].after: 'alice' is not a user",
+            id="bad-user",
+        ),
+        pytest.param(
+            _set("changes.0.source", "triage.yaml"), "is not FILE:LINE:COL", id="bad-source"
+        ),
+        pytest.param(
+            _set("changes.0.rule", _DELETE), "changes[0]: missing key 'rule'", id="no-rule"
+        ),
+        pytest.param(_set("held.0.reason", "tired"), "held[0].reason", id="bad-held"),
+        pytest.param(_set("conflicts.0.losers", "x"), "conflicts[0].losers", id="bad-losers"),
+        pytest.param(_set("max_changes", True), "max_changes: expected an integer", id="bool-max"),
+        pytest.param(_set("warnings", [1]), "warnings[0]: expected a string", id="bad-warning"),
+        pytest.param(_set("summary", []), "summary: expected an object", id="bad-summary"),
+    ],
+)
+def test_invalid_documents_are_refused_with_the_reason(edit, reason):
+    doc = _doc()
+    edit(doc)
+    with pytest.raises(PlanFileError) as caught:
+        plan_from_document(doc, where="saved.json")
+    assert str(caught.value).startswith("saved.json: not a usable plan file: ")
+    assert reason in str(caught.value)
+    assert caught.value.path == "saved.json"
+
+
+def test_tampered_file_is_refused(tmp_path):
+    doc = _doc()
+    doc["changes"][1]["after"] = "IGNORED"
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(PlanFileError, match="checksum does not match"):
+        load_plan(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        pytest.param(b"{not json", "is not JSON (line 1, column 2", id="bad-json"),
+        pytest.param(b"[1, 2]", "top level is not a JSON object", id="not-object"),
+        pytest.param(b"\xff\xfe", "is not UTF-8", id="not-utf8"),
+    ],
+)
+def test_unreadable_content_is_refused(tmp_path, content, reason):
+    path = tmp_path / "plan.json"
+    path.write_bytes(content)
+    with pytest.raises(PlanFileError) as caught:
+        load_plan(path)
+    assert reason in str(caught.value)
+    assert caught.value.path == str(path)
+
+
+def test_missing_file_is_refused(tmp_path):
+    with pytest.raises(PlanFileError, match="cannot be read"):
+        load_plan(tmp_path / "absent.json")
+
+
+def test_document_users_are_sorted_by_id():
+    plan = Plan(changes=(), users={"b": "bob", "a": "alice"})
+    assert list(plan_to_document(plan)["users"]) == ["a", "b"]
+
+
+def test_issue_state_falls_back_to_keep_state_then_open():
+    doc = _doc()
+    plan = plan_from_document(doc, where="mem")
+    issue_c = next(c for c in plan.changes if c.issue_id.endswith("3")).issue
+    assert issue_c is not None and issue_c.state is State.OPEN
+    doc["changes"][4]["keep_state"] = "ACKNOWLEDGED"
+    loaded = plan_from_document(doc, where="mem")
+    assert loaded.changes[4].issue.state is State.ACKNOWLEDGED
+    assert loaded.changes[4].keep_state is State.ACKNOWLEDGED
