@@ -1,0 +1,475 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from reconciler.applier import ApplyOutcome, apply_plan
+from reconciler.errors import NotFoundError, ReconcilerError, ServerError
+from reconciler.model import (
+    Change,
+    ChangeResult,
+    Field,
+    Issue,
+    Plan,
+    ResultStatus,
+    SearchRequest,
+    Source,
+    State,
+    User,
+)
+
+ISSUE_A = "0a1b2c3d-0000-4000-8000-000000000001"
+ISSUE_B = "0a1b2c3d-0000-4000-8000-000000000002"
+ISSUE_C = "0a1b2c3d-0000-4000-8000-000000000003"
+ALICE = "11111111-aaaa-4aaa-8aaa-111111111111"
+BOB = "22222222-bbbb-4bbb-8bbb-222222222222"
+SRC = Source("triage.yaml", 3, 5)
+
+Hook = Callable[[str, str], None]
+
+
+class FakeApi:
+    """Issues in memory; assigning an OPEN issue marks it ACKNOWLEDGED, like the API.
+
+    `hook(method, issue_id)` runs before every call (to raise, block or interrupt).
+    """
+
+    def __init__(self, *issues: Issue, hook: Hook | None = None) -> None:
+        self.issues = {issue.id: issue for issue in issues}
+        self.calls: list[tuple[str, str, object]] = []
+        self.hook = hook
+        self.errors: dict[tuple[str, str], ReconcilerError] = {}
+        self._lock = threading.Lock()
+
+    def _enter(self, method: str, issue_id: str, arg: object = None) -> Issue:
+        if self.hook is not None:
+            self.hook(method, issue_id)
+        with self._lock:
+            self.calls.append((method, issue_id, arg))
+        error = self.errors.get((method, issue_id))
+        if error is not None:
+            raise error
+        if issue_id not in self.issues:
+            raise NotFoundError("GET", f"/issues/{issue_id}", 404, "issue not found")
+        return self.issues[issue_id]
+
+    def writes(self) -> list[tuple[str, str, object]]:
+        return [call for call in self.calls if call[0] != "get_issue"]
+
+    def search(self, request: SearchRequest) -> list[Issue]:
+        raise AssertionError("the applier never searches")
+
+    def get_issue(self, issue_id: str) -> Issue:
+        return self._enter("get_issue", issue_id)
+
+    def set_state(self, issue_id: str, state: State) -> Issue:
+        issue = replace(self._enter("set_state", issue_id, state), state=state)
+        self.issues[issue_id] = issue
+        return issue
+
+    def set_assignee(self, issue_id: str, user_id: str) -> Issue:
+        issue = self._enter("set_assignee", issue_id, user_id)
+        moved = State.ACKNOWLEDGED if issue.state is State.OPEN else issue.state
+        issue = replace(issue, assignee_id=user_id, state=moved)
+        self.issues[issue_id] = issue
+        return issue
+
+    def remove_assignee(self, issue_id: str) -> None:
+        issue = self._enter("remove_assignee", issue_id)
+        self.issues[issue_id] = replace(issue, assignee_id=None)
+
+    def find_user(self, reference: str) -> User:
+        raise AssertionError("the applier never looks users up")
+
+
+def state_change(issue_id: str, before: State, after: State) -> Change:
+    return Change(issue_id, Field.STATE, before.value, after.value, SRC, "triage")
+
+
+def assignee_change(
+    issue_id: str, before: str | None, after: str | None, keep: State | None = None
+) -> Change:
+    return Change(issue_id, Field.ASSIGNEE, before, after, SRC, "owners", keep_state=keep)
+
+
+def statuses(outcome: ApplyOutcome) -> list[tuple[str, str, str]]:
+    return [(r.change.issue_id, r.change.field.value, r.status.value) for r in outcome.results]
+
+
+def test_assignee_is_written_before_state():
+    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED))
+    plan = Plan(
+        changes=(
+            state_change(ISSUE_A, State.ACKNOWLEDGED, State.RESOLVED),
+            assignee_change(ISSUE_A, None, ALICE),
+        )
+    )
+    outcome = apply_plan(plan, api)
+    assert api.writes() == [
+        ("set_assignee", ISSUE_A, ALICE),
+        ("set_state", ISSUE_A, State.RESOLVED),
+    ]
+    assert statuses(outcome) == [
+        (ISSUE_A, "assignee", "applied"),
+        (ISSUE_A, "state", "applied"),
+    ]
+    assert outcome.ok and not outcome.interrupted
+
+
+def test_state_already_in_effect_after_assigning_sends_no_state_write():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.ACKNOWLEDGED),
+        )
+    )
+    outcome = apply_plan(plan, api)
+    assert api.writes() == [("set_assignee", ISSUE_A, ALICE)]
+    assert [r.status for r in outcome.results] == [ResultStatus.APPLIED] * 2
+
+
+def test_keep_state_writes_the_state_back_after_assigning():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
+    outcome = apply_plan(plan, api)
+    assert api.writes() == [
+        ("set_assignee", ISSUE_A, ALICE),
+        ("set_state", ISSUE_A, State.OPEN),
+    ]
+    assert statuses(outcome) == [(ISSUE_A, "assignee", "applied")]
+    assert api.issues[ISSUE_A].state is State.OPEN
+
+
+def test_keep_state_sends_nothing_more_when_assigning_left_the_state_alone():
+    api = FakeApi(Issue(ISSUE_A, State.RESOLVED))
+    plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.RESOLVED),))
+    apply_plan(plan, api)
+    assert api.writes() == [("set_assignee", ISSUE_A, ALICE)]
+
+
+def test_keep_state_write_failure_fails_the_assignee_change():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.errors[("set_state", ISSUE_A)] = ServerError("PUT", "/state", 503, "unavailable")
+    plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
+    outcome = apply_plan(plan, api)
+    (result,) = outcome.results
+    assert result.status is ResultStatus.FAILED
+    assert result.error is not None
+    assert result.error.startswith("assigned, but writing state OPEN back failed: PUT /state")
+
+
+def test_unassign_sends_delete_and_leaves_the_state_decision_to_the_plan():
+    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=BOB))
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, BOB, None),
+            state_change(ISSUE_A, State.ACKNOWLEDGED, State.OPEN),
+        )
+    )
+    outcome = apply_plan(plan, api)
+    assert api.writes() == [
+        ("remove_assignee", ISSUE_A, None),
+        ("set_state", ISSUE_A, State.OPEN),
+    ]
+    assert outcome.ok
+    assert api.issues[ISSUE_A] == Issue(ISSUE_A, State.OPEN)
+
+
+def test_a_failed_write_fails_only_its_change():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN))
+    api.errors[("set_assignee", ISSUE_A)] = ServerError("PUT", "/assignee", 500, "boom")
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+            state_change(ISSUE_B, State.OPEN, State.RESOLVED),
+        )
+    )
+    outcome = apply_plan(plan, api)
+    assert statuses(outcome) == [
+        (ISSUE_A, "assignee", "failed"),
+        (ISSUE_A, "state", "applied"),
+        (ISSUE_B, "state", "applied"),
+    ]
+    assert "HTTP 500" in (outcome.results[0].error or "")
+    assert ("set_state", ISSUE_A, State.IGNORED) in api.writes()
+    assert outcome.counts() == {"applied": 2, "failed": 1, "stale": 0, "skipped": 0}
+    assert not outcome.ok
+
+
+def test_a_404_fails_every_change_of_the_issue():
+    api = FakeApi(Issue(ISSUE_B, State.OPEN))
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+            state_change(ISSUE_B, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api)
+    assert statuses(outcome) == [
+        (ISSUE_A, "assignee", "failed"),
+        (ISSUE_A, "state", "failed"),
+        (ISSUE_B, "state", "applied"),
+    ]
+    assert [w[:2] for w in api.writes()] == [("set_assignee", ISSUE_A), ("set_state", ISSUE_B)]
+    assert "issue not found" in (outcome.results[1].error or "")
+
+
+@pytest.mark.parametrize(
+    ("live", "expected_status", "expected_writes"),
+    [
+        pytest.param(
+            Issue(ISSUE_A, State.OPEN),
+            "applied",
+            [("set_state", ISSUE_A, State.RESOLVED)],
+            id="unchanged",
+        ),
+        pytest.param(Issue(ISSUE_A, State.IGNORED), "stale", [], id="moved"),
+        pytest.param(Issue(ISSUE_A, State.RESOLVED), "applied", [], id="already-done"),
+    ],
+)
+def test_recheck_judges_the_state_against_the_live_issue(live, expected_status, expected_writes):
+    api = FakeApi(live)
+    plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.RESOLVED),))
+    outcome = apply_plan(plan, api, recheck=True)
+    assert api.calls[0] == ("get_issue", ISSUE_A, None)
+    assert statuses(outcome) == [(ISSUE_A, "state", expected_status)]
+    assert api.writes() == expected_writes
+
+
+@pytest.mark.parametrize(
+    ("live_assignee", "expected_status", "expected_writes"),
+    [
+        pytest.param(None, "applied", [("set_assignee", ISSUE_A, ALICE)], id="unchanged"),
+        pytest.param(BOB, "stale", [], id="moved"),
+        pytest.param(ALICE, "applied", [], id="already-done"),
+    ],
+)
+def test_recheck_judges_the_assignee_against_the_live_issue(
+    live_assignee, expected_status, expected_writes
+):
+    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=live_assignee))
+    plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE),))
+    outcome = apply_plan(plan, api, recheck=True)
+    assert statuses(outcome) == [(ISSUE_A, "assignee", expected_status)]
+    assert api.writes() == expected_writes
+
+
+def test_recheck_of_a_vanished_issue_fails_its_changes():
+    api = FakeApi()
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api, recheck=True)
+    assert statuses(outcome) == [(ISSUE_A, "assignee", "failed"), (ISSUE_A, "state", "failed")]
+    assert api.writes() == []
+
+
+def test_recheck_that_cannot_read_fails_without_writing():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.errors[("get_issue", ISSUE_A)] = ServerError("GET", "/issues", 502, "bad gateway")
+    plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.IGNORED),))
+    (result,) = apply_plan(plan, api, recheck=True).results
+    assert result.status is ResultStatus.FAILED
+    assert (result.error or "").startswith("cannot re-read the issue: GET /issues")
+    assert api.writes() == []
+
+
+def test_recheck_stale_assignee_still_lets_the_state_be_written():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN, assignee_id=BOB))
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api, recheck=True)
+    assert statuses(outcome) == [(ISSUE_A, "assignee", "stale"), (ISSUE_A, "state", "applied")]
+    assert api.writes() == [("set_state", ISSUE_A, State.IGNORED)]
+
+
+def test_recheck_does_not_undo_a_state_someone_else_set():
+    # keep_state restores only what our own assignee write moved.
+    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED))
+    plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
+    apply_plan(plan, api, recheck=True)
+    assert api.writes() == [("set_assignee", ISSUE_A, ALICE)]
+
+
+def test_empty_plan_sends_nothing():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    outcome = apply_plan(Plan(changes=()), api, recheck=True)
+    assert outcome == ApplyOutcome(results=(), interrupted=False)
+    assert api.calls == []
+    assert outcome.ok
+
+
+def test_on_result_is_called_once_per_change():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN))
+    seen: list[ChangeResult] = []
+    lock = threading.Lock()
+
+    def collect(result: ChangeResult) -> None:
+        with lock:
+            seen.append(result)
+
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+            state_change(ISSUE_B, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api, on_result=collect)
+    assert sorted(seen, key=lambda r: r.change.sort_key) == list(outcome.results)
+
+
+def _interrupt_on(method: str, issue_id: str) -> Hook:
+    def hook(called: str, called_issue: str) -> None:
+        if (called, called_issue) == (method, issue_id):
+            raise KeyboardInterrupt
+
+    return hook
+
+
+def test_interrupt_skips_what_is_not_done_and_reports_it():
+    api = FakeApi(
+        Issue(ISSUE_A, State.OPEN),
+        Issue(ISSUE_B, State.OPEN),
+        Issue(ISSUE_C, State.OPEN),
+        hook=_interrupt_on("set_state", ISSUE_B),
+    )
+    plan = Plan(
+        changes=(
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+            assignee_change(ISSUE_B, None, ALICE),
+            state_change(ISSUE_B, State.OPEN, State.RESOLVED),
+            state_change(ISSUE_C, State.OPEN, State.IGNORED),
+        )
+    )
+    seen: list[ChangeResult] = []
+    outcome = apply_plan(plan, api, parallelism=1, on_result=seen.append)
+    assert outcome.interrupted
+    assert not outcome.ok
+    assert statuses(outcome) == [
+        (ISSUE_A, "state", "applied"),
+        (ISSUE_B, "assignee", "applied"),
+        (ISSUE_B, "state", "skipped"),
+        (ISSUE_C, "state", "skipped"),
+    ]
+    assert all(call[1] != ISSUE_C for call in api.calls)
+    assert len(seen) == 4
+
+
+def test_interrupt_while_writing_state_back_fails_the_assignee_change():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN), hook=_interrupt_on("set_state", ISSUE_A))
+    plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
+    outcome = apply_plan(plan, api)
+    assert outcome.interrupted
+    (result,) = outcome.results
+    assert result.status is ResultStatus.FAILED
+    assert result.error == "assigned, but interrupted before writing state OPEN back"
+
+
+def test_issues_run_concurrently_up_to_parallelism():
+    barrier = threading.Barrier(2, timeout=5)
+
+    def meet(method: str, issue_id: str) -> None:
+        # Each issue's only write waits for the other's: both must be in flight at once.
+        barrier.wait()
+
+    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN), hook=meet)
+    plan = Plan(
+        changes=(
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+            state_change(ISSUE_B, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api, parallelism=2)
+    assert outcome.ok
+    assert not barrier.broken
+
+
+def test_one_issue_writes_in_order_even_with_many_workers():
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def note(method: str, issue_id: str) -> None:
+        with lock:
+            order.append(method)
+
+    api = FakeApi(Issue(ISSUE_A, State.OPEN), hook=note)
+    plan = Plan(
+        changes=(
+            state_change(ISSUE_A, State.OPEN, State.RESOLVED),
+            assignee_change(ISSUE_A, None, ALICE),
+        )
+    )
+    apply_plan(plan, api, parallelism=8)
+    assert order == ["set_assignee", "set_state"]
+
+
+def test_a_bug_in_on_result_propagates():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+
+    def broken(result: ChangeResult) -> None:
+        raise OSError("disk full")
+
+    plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.IGNORED),))
+    with pytest.raises(OSError, match="disk full"):
+        apply_plan(plan, api, on_result=broken)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        pytest.param(NotFoundError("PUT", "/state", 404, "issue not found"), "HTTP 404", id="404"),
+        pytest.param(ServerError("PUT", "/state", 500, "boom"), "HTTP 500", id="500"),
+    ],
+)
+def test_a_failed_state_write_is_reported(error, expected):
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.errors[("set_state", ISSUE_A)] = error
+    plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.IGNORED),))
+    (result,) = apply_plan(plan, api).results
+    assert result.status is ResultStatus.FAILED
+    assert expected in (result.error or "")
+
+
+def test_a_404_while_writing_the_state_back_fails_the_assignee_change():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.errors[("set_state", ISSUE_A)] = NotFoundError("PUT", "/state", 404, "issue not found")
+    plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
+    (result,) = apply_plan(plan, api).results
+    assert result.status is ResultStatus.FAILED
+    assert "issue not found" in (result.error or "")
+
+
+def test_a_state_change_without_a_target_fails_without_writing():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    change = Change(ISSUE_A, Field.STATE, "OPEN", None, SRC, "triage")
+    (result,) = apply_plan(Plan(changes=(change,)), api).results
+    assert result.status is ResultStatus.FAILED
+    assert api.writes() == []
+
+
+def test_recheck_failure_covers_both_fields_of_the_issue():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.errors[("get_issue", ISSUE_A)] = ServerError("GET", "/issues", 502, "bad gateway")
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api, recheck=True)
+    assert [r.status for r in outcome.results] == [ResultStatus.FAILED] * 2
+    assert api.writes() == []
