@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -204,33 +205,21 @@ class _Reader:
             ),
             None,
         )
-        issue = Issue(
-            id=change.issue.id,
-            state=state,
-            assignee_id=assignee,
-            service=change.issue.service,
-            error_type=change.issue.error_type,
-            error_message=change.issue.error_message,
-        )
-        return Change(
-            issue_id=change.issue_id,
-            field=change.field,
-            before=change.before,
-            after=change.after,
-            source=change.source,
-            rule=change.rule,
-            issue=issue,
-            keep_state=change.keep_state,
-            note=change.note,
-        )
+        return replace(change, issue=replace(change.issue, state=state, assignee_id=assignee))
 
     def _held(self, item: object, at: str) -> Held:
         data = _object(item, at)
+        field = _enum(Field, _key(data, "field", at), f"{at}.field")
+        wanted = _typed(_key(data, "wanted", at), str, f"{at}.wanted")
+        current = _typed(_key(data, "current", at), str, f"{at}.current")
+        if field is Field.STATE:
+            _enum(State, wanted, f"{at}.wanted")
+            _enum(State, current, f"{at}.current")
         return Held(
             issue_id=_typed(_key(data, "issue_id", at), str, f"{at}.issue_id"),
-            field=_enum(Field, _key(data, "field", at), f"{at}.field"),
-            wanted=_typed(_key(data, "wanted", at), str, f"{at}.wanted"),
-            current=_typed(_key(data, "current", at), str, f"{at}.current"),
+            field=field,
+            wanted=wanted,
+            current=current,
             reason=_enum(HoldReason, _key(data, "reason", at), f"{at}.reason"),
             source=_source(_key(data, "source", at), f"{at}.source"),
             rule=_optional_str(data.get("rule"), f"{at}.rule"),
@@ -258,10 +247,7 @@ def _known_state(issue_id: str, changes: Sequence[Change], held: Sequence[Held])
             return State(change.before)
     for entry in held:
         if entry.issue_id == issue_id and entry.field is Field.STATE:
-            try:
-                return State(entry.current)
-            except ValueError:
-                break
+            return State(entry.current)
     for change in changes:
         # keep_state is the state the config wants kept, so it is the live one at plan time.
         if change.issue_id == issue_id and change.keep_state is not None:

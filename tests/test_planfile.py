@@ -162,3 +162,45 @@ def test_issue_state_falls_back_to_keep_state_then_open():
     loaded = plan_from_document(doc, where="mem")
     assert loaded.changes[4].issue.state is State.ACKNOWLEDGED
     assert loaded.changes[4].keep_state is State.ACKNOWLEDGED
+
+
+def test_change_without_issue_summary_loads_without_issue():
+    doc = _doc()
+    doc["changes"][0]["issue"] = None
+    assert plan_from_document(doc, where="mem").changes[0].issue is None
+
+
+def test_issue_state_comes_from_a_held_entry_when_no_state_change_says():
+    doc = _doc()
+    doc["held"].append(
+        {
+            "issue_id": doc["changes"][4]["issue_id"],
+            "field": "state",
+            "wanted": "RESOLVED",
+            "current": "IGNORED",
+            "reason": "grace",
+            "rule": None,
+            "source": "t.yaml:1:1",
+        }
+    )
+    loaded = plan_from_document(doc, where="mem")
+    assert loaded.changes[4].issue.state is State.IGNORED
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        pytest.param(_set("held.0.current", "GONE"), "held[0].current: 'GONE'", id="held-state"),
+        pytest.param(
+            _set("changes.1.field", 3), "changes[1].field: expected one of", id="enum-type"
+        ),
+        pytest.param(
+            _set("changes.0.issue", "x"), "changes[0].issue: expected an object", id="issue"
+        ),
+    ],
+)
+def test_more_invalid_documents(edit, reason):
+    doc = _doc()
+    edit(doc)
+    with pytest.raises(PlanFileError, match=reason.replace("[", r"\[").replace("]", r"\]")):
+        plan_from_document(doc, where="mem")
