@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import connection, connection_options, parallelism_option, use_color
+from reconciler.cli.options import connection, connection_options, parallelism_option
+from reconciler.cli.plan import emit
 from reconciler.cli.workflow import ResultLog, connect, make_plan, run_apply
 from reconciler.config import load_config
 from reconciler.errors import ApplyRefusedError, PlanFileError, TooManyChangesError
 from reconciler.model import Plan, ResultStatus
 from reconciler.planfile import load_plan
-from reconciler.render import render_results_json, render_results_text, render_text
+from reconciler.render import render_results_json, render_results_text
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -82,8 +83,7 @@ def apply(
         else:
             assert config is not None
             planned = make_plan(config, client, parallelism=parallelism)
-        shown = render_text(planned, color=use_color() and fmt == "text").rstrip("\n")
-        click.echo(shown, err=fmt == "json")
+        emit(planned, "text", err=fmt == "json")
         if not planned.changes:
             if fmt == "json":
                 click.echo(render_results_json(()).rstrip("\n"))
@@ -92,7 +92,7 @@ def apply(
             raise TooManyChangesError(len(planned.changes), planned.max_changes)
         if plan_file is None and not auto_approve:
             confirm(planned)
-        progress = sys.stderr if fmt == "text" else None
+        progress = sys.stderr if fmt == "text" and sys.stderr.isatty() else None
         outcome = run_apply(
             planned,
             client,
@@ -100,8 +100,10 @@ def apply(
             recheck=plan_file is not None,
             log=ResultLog(log_file, progress),
         )
-    render = render_results_json if fmt == "json" else render_results_text
-    click.echo(render(outcome.results).rstrip("\n"))
+    if fmt == "json":
+        click.echo(render_results_json(outcome.results).rstrip("\n"))
+    else:
+        click.echo(render_results_text(outcome.results, users=planned.users).rstrip("\n"))
     if outcome.interrupted:
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if any(r.status is not ResultStatus.APPLIED for r in outcome.results):

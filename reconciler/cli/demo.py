@@ -11,7 +11,8 @@ import click
 from reconciler.cli.options import parallelism_option, use_color
 from reconciler.cli.workflow import Connection, ResultLog, connect, make_plan, run_apply
 from reconciler.config import load_config
-from reconciler.render import render_results_text, render_text
+from reconciler.cli.plan import emit
+from reconciler.render import render_results_text
 from reconciler.sandbox import Store, bundled_configs, bundled_data, serve_in_thread
 
 # The sandbox accepts any non-empty keys; these never leave this machine.
@@ -39,17 +40,17 @@ def demo(parallelism: int) -> None:
             with connect(connection) as client:
                 _step(f"reconciler plan {names}")
                 first = make_plan(config, client, parallelism=parallelism)
-                click.echo(render_text(first, color=use_color()).rstrip("\n"))
+                emit(first, "text")
 
                 _step(f"reconciler apply --auto-approve {names}")
                 outcome = run_apply(
                     first, client, parallelism=parallelism, recheck=False, log=ResultLog(None, None)
                 )
-                click.echo(render_results_text(outcome.results).rstrip("\n"))
+                click.echo(render_results_text(outcome.results, users=first.users).rstrip("\n"))
 
                 _step(f"reconciler plan {names}")
                 second = make_plan(config, client, parallelism=parallelism)
-                click.echo(render_text(second, color=use_color()).rstrip("\n"))
+                emit(second, "text")
             writes = sandbox.store.write_count()
     click.echo("")
     click.echo(f"The sandbox received {writes} writes; the second plan needs none.")

@@ -30,7 +30,14 @@ def render(plan: Plan, fmt: str) -> str:
         return render_json(plan)
     if fmt == "markdown":
         return render_markdown(plan)
-    return render_text(plan, color=use_color())
+    return render_text(plan, color=use_color(), include_warnings=False)
+
+
+def emit(plan: Plan, fmt: str, *, err: bool = False) -> None:
+    """The plan on stdout (or stderr), its warnings on stderr."""
+    for warning in plan.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(render(plan, fmt).rstrip("\n"), err=err)
 
 
 @click.command()
@@ -80,11 +87,11 @@ def plan(
     with connect(connection(site, api_url)) as client:
         result = make_plan(config, client, parallelism=parallelism, targets=targets)
     if strict and result.conflicts:
-        click.echo(render_text(result, color=False).rstrip("\n"), err=True)
+        emit(result, "text", err=True)
         raise StrictConflictError(len(result.conflicts))
     if out is not None:
         out.write_text(render_json(result), encoding="utf-8")
-    click.echo(render(result, fmt).rstrip("\n"))
+    emit(result, fmt)
     if detailed_exitcode and result.changes:
         raise click.exceptions.Exit(EXIT_CHANGES)
 
@@ -94,4 +101,4 @@ def plan(
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 def show(plan_file: Path, fmt: str) -> None:
     """Render a saved plan."""
-    click.echo(render(load_plan(plan_file), fmt).rstrip("\n"))
+    emit(load_plan(plan_file), fmt)
