@@ -939,3 +939,18 @@ def test_concurrent_use_from_a_thread_pool(api: respx.MockRouter, client: Datado
     assert [issue.id for issue in issues] == ids
     assert {issue.state for issue in issues} == {State.ACKNOWLEDGED}
     assert route.call_count == 60
+
+
+def test_user_paging_gives_up_after_the_page_limit(
+    api: respx.MockRouter,
+    client: DatadogClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr("reconciler.client.api._MAX_USER_PAGES", 2)
+    users = [{"type": "users", "id": f"u-{n}", "attributes": {}} for n in range(100)]
+    route = api.get("/api/v2/users").respond(200, json={"data": users})  # no meta: no total
+    with pytest.raises(UserLookupError):
+        client.find_user("ann@example.com")
+    assert route.call_count == 2
+    assert "stopped listing users matching 'ann@example.com' after 200" in caplog.text

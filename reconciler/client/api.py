@@ -148,6 +148,8 @@ class DatadogClient:
             seen += len(page.users)
             if len(page.users) < USERS_PAGE_SIZE or (page.total is not None and seen >= page.total):
                 break
+        else:
+            logger.warning("stopped listing users matching %r after %d of them", reference, seen)
         return pick_user(reference, matches)
 
     # ----------------------------------------------------------------- transport
