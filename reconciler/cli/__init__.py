@@ -23,6 +23,19 @@ EXIT_INTERRUPTED = 130
 class ReconcilerGroup(click.Group):
     """Turns the library's errors into `Error: ...` on stderr and exit 1, Ctrl-C into 130."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Click exits 2 on usage errors; the contract keeps 2 for --detailed-exitcode.
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(EXIT_ERROR)
+        except click.exceptions.Abort:
+            click.echo("Interrupted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -56,7 +69,9 @@ def cli(verbose: int) -> None:
     """Keep Datadog Error Tracking issues in the state and with the assignee a
     reviewed YAML file declares."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 for command in (validate, plan, apply, show, import_, sandbox, demo):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -9,9 +10,9 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import parallelism_option, use_color
+from reconciler.cli.plan import emit
 from reconciler.cli.workflow import Connection, ResultLog, connect, make_plan, run_apply
 from reconciler.config import load_config
-from reconciler.cli.plan import emit
 from reconciler.render import render_results_text
 from reconciler.sandbox import Store, bundled_configs, bundled_data, serve_in_thread
 
@@ -28,30 +29,39 @@ def _step(command: str) -> None:
 @parallelism_option
 def demo(parallelism: int) -> None:
     """Plan, apply and plan again the bundled example org, in a local sandbox."""
-    configs = bundled_configs()
-    names = " ".join(f"examples/{path.name}" for path in configs)
-    config = load_config(configs)
     with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as scratch:
-        data = Path(scratch) / bundled_data().name
-        shutil.copyfile(bundled_data(), data)
-        with serve_in_thread(Store.from_file(data)) as sandbox:
-            click.echo(f"Sandbox of the Datadog API listening on {sandbox.url} (bundled example org).")
-            connection = Connection(api_url=sandbox.url, env=DEMO_ENV)
-            with connect(connection) as client:
-                _step(f"reconciler plan {names}")
-                first = make_plan(config, client, parallelism=parallelism)
-                emit(first, "text")
+        # Run from a scratch copy so positions read `examples/triage.yaml:27` and the
+        # bundled data is never modified.
+        examples = Path(scratch) / "examples"
+        examples.mkdir()
+        for path in (*bundled_configs(), bundled_data()):
+            shutil.copyfile(path, examples / path.name)
+        with contextlib.chdir(scratch):
+            _run(
+                sorted(Path("examples").glob("*.yaml")), examples / bundled_data().name, parallelism
+            )
 
-                _step(f"reconciler apply --auto-approve {names}")
-                outcome = run_apply(
-                    first, client, parallelism=parallelism, recheck=False, log=ResultLog(None, None)
-                )
-                click.echo(render_results_text(outcome.results, users=first.users).rstrip("\n"))
 
-                _step(f"reconciler plan {names}")
-                second = make_plan(config, client, parallelism=parallelism)
-                emit(second, "text")
-            writes = sandbox.store.write_count()
+def _run(configs: list[Path], data: Path, parallelism: int) -> None:
+    names = " ".join(str(path) for path in configs)
+    config = load_config(configs)
+    with serve_in_thread(Store.from_file(data)) as sandbox:
+        click.echo(f"Sandbox of the Datadog API on {sandbox.url}, serving the example org.")
+        with connect(Connection(api_url=sandbox.url, env=DEMO_ENV)) as client:
+            _step(f"reconciler plan {names}")
+            first = make_plan(config, client, parallelism=parallelism)
+            emit(first, "text")
+
+            _step(f"reconciler apply --auto-approve {names}")
+            outcome = run_apply(
+                first, client, parallelism=parallelism, recheck=False, log=ResultLog(None, None)
+            )
+            click.echo(render_results_text(outcome.results, users=first.users).rstrip("\n"))
+
+            _step(f"reconciler plan {names}")
+            second = make_plan(config, client, parallelism=parallelism)
+            emit(second, "text")
+        writes = sandbox.store.write_count()
     click.echo("")
     click.echo(f"The sandbox received {writes} writes; the second plan needs none.")
     if second.changes or not outcome.ok:

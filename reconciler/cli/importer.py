@@ -11,17 +11,13 @@ import click
 from reconciler.cli.options import connection, connection_options
 from reconciler.cli.workflow import connect, iso_utc, now_ms
 from reconciler.config import parse_duration
-from reconciler.errors import ConfigError, Problem
+from reconciler.errors import DurationError
 from reconciler.importer import pins_config
 from reconciler.model import Persona, Rule, Source, State, Track
 from reconciler.query import parse
 from reconciler.selection import select_rule
 
 IMPORT_SOURCE = Source("<import>", 1, 1)
-
-
-def _option_problem(option: str, message: str) -> ConfigError:
-    return ConfigError([Problem(f"--{option}", 1, 1, message)])
 
 
 @click.command("import")
@@ -45,8 +41,8 @@ def import_(
         raise click.UsageError("give exactly one of --track or --persona")
     try:
         window_s = parse_duration(window)
-    except ValueError as exc:
-        raise _option_problem("window", str(exc)) from exc
+    except DurationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--window") from exc
     parse(query)
     rule = Rule(
         name="import",
