@@ -6,6 +6,7 @@ No HTTP, no files, no clock: the same inputs always give the same plan.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -231,10 +232,7 @@ def _shadowed_rule_warnings(
 ) -> list[_Warning]:
     """A rule that matched issues yet decides nothing is dead weight worth a warning."""
     deciding = {d.rule for found in decisions.values() for d in found}
-    matched: dict[str, int] = {}
-    for found in matches.values():
-        for rule in found:
-            matched[rule.name] = matched.get(rule.name, 0) + 1
+    matched = Counter(rule.name for found in matches.values() for rule in found)
     return [
         (
             "",
@@ -243,20 +241,14 @@ def _shadowed_rule_warnings(
             "pins or earlier rules decide every field it sets; it has no effect",
         )
         for rule in rules
-        if matched.get(rule.name) and rule.name not in deciding
+        if matched[rule.name] and rule.name not in deciding
     ]
 
 
 def _held(issues: Mapping[str, Issue], decisions: _Decisions) -> list[Held]:
     return [
         Held(
-            issue_id=issue_id,
-            field=d.field,
-            wanted=str(d.wanted),
-            current=issues[issue_id].state.value,
-            reason=d.held,
-            source=d.source,
-            rule=d.rule,
+            issue_id, d.field, str(d.wanted), issues[issue_id].state.value, d.held, d.source, d.rule
         )
         for issue_id, found in decisions.items()
         for d in found
@@ -272,8 +264,8 @@ def _diff(issues: Mapping[str, Issue], decisions: _Decisions) -> list[Change]:
         issue = issues[issue_id]
         live = {Field.STATE: issue.state.value, Field.ASSIGNEE: _normalise_user(issue.assignee_id)}
         for decision in found:
-            # DeepDiff spends ~15us per leaf and ~50us per nested dict: on 20,000
-            # issues it only sees the flat (issue, field) leaves that differ.
+            # DeepDiff costs ~15us per leaf plus ~50us per nested dict, so for 20,000
+            # issues it is given only the differing leaves, flat by (issue, field).
             if decision.held is None and live[decision.field] != decision.wanted:
                 current[(issue_id, decision.field.value)] = live[decision.field]
                 desired[(issue_id, decision.field.value)] = decision.wanted

@@ -141,8 +141,9 @@ def test_full_result_splits_the_window_and_unions_exactly() -> None:
 
 
 def test_issue_spanning_several_slices_is_returned_once() -> None:
-    long_lived = Issue(uid(500), State.OPEN, service="pay", first_seen=NOW - 29 * DAY_MS,
-                       last_seen=NOW - 1)  # fmt: skip
+    long_lived = Issue(
+        uid(500), State.OPEN, service="pay", first_seen=NOW - 29 * DAY_MS, last_seen=NOW - 1
+    )
     api = FakeIssueApi([*spread(150, NOW - 10 * DAY_MS, 3_600_000), long_lived])
     found = select_rule(api, rule(), NOW)
     assert len(found) == 151
@@ -213,8 +214,11 @@ def test_every_error_is_reported_in_config_order() -> None:
     api.fail(
         uid(800), AuthError("GET", f"/api/v2/error-tracking/issues/{uid(800)}", 403, "no", "x")
     )
-    rules = [rule("busy", query="service:busy", line=5), rule("flaky", query="service:flaky"),
-             rule("fine", line=9)]  # fmt: skip
+    rules = [
+        rule("busy", query="service:busy", line=5),
+        rule("flaky", query="service:flaky"),
+        rule("fine", line=9),
+    ]
     with pytest.raises(PlanFailed) as caught:
         observe(api, config(rules, [pin(700, line=40), pin(800, line=41), pin(500)]), NOW)
     kinds = [type(e) for e in caught.value.errors]
