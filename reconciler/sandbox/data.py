@@ -1,0 +1,345 @@
+"""Reading and writing sandbox data files (JSON), with times relative to load.
+
+A time is epoch milliseconds, an ISO 8601 string, ``"now"``, or an offset from
+the moment the file is loaded such as ``"-2h"`` or ``"-20d"`` (units s, m, h, d,
+w), so bundled data never goes stale. Offsets are kept as written when the file
+is saved again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import SandboxDataError
+from reconciler.model import Regression, State, Track, is_uuid
+from reconciler.sandbox.records import (
+    SandboxCase,
+    SandboxIssue,
+    SandboxTeam,
+    SandboxUser,
+    default_track,
+)
+
+TimeSpec = int | str
+_OFFSET = re.compile(r"^([+-])(\d+)([smhdw])$")
+_UNIT_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+_ISSUE_TIME_FIELDS = ("first_seen", "last_seen")
+_REGRESSION_TIME_FIELDS = ("resolved_at", "regressed_at")
+
+
+@dataclass(frozen=True)
+class OrgData:
+    """Everything a data file describes, plus the time expressions it was written with."""
+
+    users: tuple[SandboxUser, ...] = ()
+    teams: tuple[SandboxTeam, ...] = ()
+    issues: tuple[SandboxIssue, ...] = ()
+    # issue id -> field ("first_seen", "regression.resolved_at", ...) -> spec as written
+    time_specs: Mapping[str, Mapping[str, TimeSpec]] = field(default_factory=dict)
+
+
+def now_ms() -> int:
+    """The current time in epoch milliseconds."""
+    return int(datetime.now(UTC).timestamp() * 1000)
+
+
+def iso_from_ms(ms: int) -> str:
+    """Epoch milliseconds as an ISO 8601 UTC string with a "Z"."""
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(value: object, now: int, where: str) -> int:
+    """A time spec as epoch ms; raises SandboxDataError for anything else."""
+    if isinstance(value, bool):
+        raise SandboxDataError(where, f"expected a time, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        if value == "now":
+            return now
+        offset = _OFFSET.match(value)
+        if offset:
+            sign, amount, unit = offset.groups()
+            delta = int(amount) * _UNIT_MS[unit]
+            return now - delta if sign == "-" else now + delta
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return int(moment.timestamp() * 1000)
+    raise SandboxDataError(
+        where, f"bad time {value!r}: use epoch ms, ISO 8601, 'now' or an offset like '-2h'"
+    )
+
+
+def load_data(path: Path, now: int | None = None) -> OrgData:
+    """The org described by a JSON data file; raises SandboxDataError."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SandboxDataError(str(path), str(exc)) from exc
+    return org_from_dict(doc, now_ms() if now is None else now, str(path))
+
+
+def org_from_dict(doc: object, now: int, source: str = "<data>") -> OrgData:
+    """The org described by a decoded data document; raises SandboxDataError."""
+    if not isinstance(doc, dict):
+        raise SandboxDataError(source, "the top level must be an object")
+    users = tuple(_user(u, f"{source}: users[{i}]") for i, u in enumerate(_list(doc, "users")))
+    teams = tuple(_team(t, f"{source}: teams[{i}]") for i, t in enumerate(_list(doc, "teams")))
+    issues: list[SandboxIssue] = []
+    specs: dict[str, dict[str, TimeSpec]] = {}
+    for i, raw in enumerate(_list(doc, "issues")):
+        issue, issue_specs = _issue(raw, now, f"{source}: issues[{i}]")
+        issues.append(issue)
+        specs[issue.id] = issue_specs
+    return OrgData(users=users, teams=teams, issues=tuple(issues), time_specs=specs)
+
+
+def org_to_dict(org: OrgData) -> dict[str, Any]:
+    """The data document for an org, keeping relative time expressions as written."""
+    return {
+        "users": [_user_doc(u) for u in org.users],
+        "teams": [
+            {"id": t.id, "handle": t.handle, "name": t.name, "summary": t.summary}
+            for t in org.teams
+        ],
+        "issues": [_issue_doc(i, org.time_specs.get(i.id, {})) for i in org.issues],
+    }
+
+
+def write_json_atomically(path: Path, doc: Mapping[str, Any]) -> None:
+    """Write a JSON document so that readers see the old file or the new one, never half.
+
+    Raises SandboxDataError when the directory is not writable.
+    """
+    payload = json.dumps(doc, indent=2, sort_keys=False) + "\n"
+    directory = path.resolve().parent
+    try:
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        with os.fdopen(handle, "w", encoding="utf-8") as tmp:
+            tmp.write(payload)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        raise SandboxDataError(str(path), f"cannot write: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _list(doc: Mapping[str, Any], key: str) -> Sequence[Any]:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise SandboxDataError(key, "must be a list")
+    return value
+
+
+def _obj(raw: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(raw, dict):
+        raise SandboxDataError(where, "must be an object")
+    return raw
+
+
+def _str(raw: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise SandboxDataError(where, f"{key!r} must be a string")
+    return value
+
+
+def _opt_str(raw: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        raise SandboxDataError(where, f"{key!r} must be a string or null")
+    return value
+
+
+def _uuid(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = _str(raw, key, where)
+    if not is_uuid(value):
+        raise SandboxDataError(where, f"{key!r} must be a UUID, got {value!r}")
+    return value.lower()
+
+
+def _int(raw: Mapping[str, Any], key: str, where: str, default: int | None) -> int | None:
+    value = raw.get(key, default)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise SandboxDataError(where, f"{key!r} must be an integer")
+    return value
+
+
+def _user(raw: object, where: str) -> SandboxUser:
+    obj = _obj(raw, where)
+    email = _str(obj, "email", where)
+    return SandboxUser(
+        id=_uuid(obj, "id", where),
+        email=email,
+        handle=_str(obj, "handle", where, email),
+        name=_opt_str(obj, "name", where),
+        title=_opt_str(obj, "title", where),
+        disabled=bool(obj.get("disabled", False)),
+        status=_str(obj, "status", where, "Disabled" if obj.get("disabled") else "Active"),
+    )
+
+
+def _team(raw: object, where: str) -> SandboxTeam:
+    obj = _obj(raw, where)
+    return SandboxTeam(
+        id=_uuid(obj, "id", where),
+        handle=_str(obj, "handle", where),
+        name=_str(obj, "name", where, _str(obj, "handle", where)),
+        summary=_str(obj, "summary", where, ""),
+    )
+
+
+def _issue(raw: object, now: int, where: str) -> tuple[SandboxIssue, dict[str, TimeSpec]]:
+    obj = _obj(raw, where)
+    specs: dict[str, TimeSpec] = {}
+    times: dict[str, int] = {}
+    for key in _ISSUE_TIME_FIELDS:
+        value = obj.get(key, "now")
+        times[key] = parse_time(value, now, f"{where}.{key}")
+        specs[key] = value
+    platform = _str(obj, "platform", where, "BACKEND")
+    try:
+        state = State(_str(obj, "state", where, "OPEN"))
+        track = Track(obj["track"]) if "track" in obj else default_track(platform)
+    except ValueError as exc:
+        raise SandboxDataError(where, str(exc)) from exc
+    languages = obj.get("languages", [])
+    teams = obj.get("team_owners", [])
+    if not isinstance(languages, list) or not isinstance(teams, list):
+        raise SandboxDataError(where, "'languages' and 'team_owners' must be lists")
+    assignee = _opt_str(obj, "assignee_id", where)
+    issue = SandboxIssue(
+        id=_uuid(obj, "id", where),
+        service=_str(obj, "service", where),
+        error_type=_str(obj, "error_type", where, ""),
+        error_message=_str(obj, "error_message", where, ""),
+        first_seen=times["first_seen"],
+        last_seen=times["last_seen"],
+        state=state,
+        env=_str(obj, "env", where, ""),
+        file_path=_str(obj, "file_path", where, ""),
+        function_name=_str(obj, "function_name", where, ""),
+        languages=tuple(str(lang) for lang in languages),
+        platform=platform,
+        track=track,
+        is_crash=bool(obj.get("is_crash", False)),
+        first_seen_version=_str(obj, "first_seen_version", where, ""),
+        last_seen_version=_str(obj, "last_seen_version", where, ""),
+        assignee_id=assignee.lower() if assignee else None,
+        team_ids=tuple(str(t).lower() for t in teams),
+        case=_case(obj.get("case"), f"{where}.case"),
+        regression=_regression(obj.get("regression"), now, f"{where}.regression", specs),
+        total_count=_int(obj, "total_count", where, 1) or 0,
+        impacted_users=_int(obj, "impacted_users", where, None),
+        impacted_sessions=_int(obj, "impacted_sessions", where, None),
+    )
+    return issue, specs
+
+
+def _case(raw: object, where: str) -> SandboxCase | None:
+    if raw is None:
+        return None
+    obj = _obj(raw, where)
+    return SandboxCase(
+        id=_uuid(obj, "id", where),
+        key=_str(obj, "key", where),
+        status=_str(obj, "status", where, "OPEN"),
+        created_at=_str(obj, "created_at", where, "2025-01-01T00:00:00Z"),
+        modified_at=_str(obj, "modified_at", where, "2025-01-01T00:00:00Z"),
+        closed_at=_opt_str(obj, "closed_at", where),
+    )
+
+
+def _regression(raw: object, now: int, where: str, specs: dict[str, TimeSpec]) -> Regression | None:
+    if raw is None:
+        return None
+    obj = _obj(raw, where)
+    stamps: dict[str, str] = {}
+    for key in _REGRESSION_TIME_FIELDS:
+        if key not in obj:
+            raise SandboxDataError(where, f"{key!r} is required")
+        stamps[key] = iso_from_ms(parse_time(obj[key], now, f"{where}.{key}"))
+        specs[f"regression.{key}"] = obj[key]
+    return Regression(
+        resolved_at=stamps["resolved_at"],
+        regressed_at=stamps["regressed_at"],
+        regressed_at_version=_opt_str(obj, "regressed_at_version", where),
+    )
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _user_doc(user: SandboxUser) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "handle": user.handle,
+        "name": user.name,
+        "title": user.title,
+        "disabled": user.disabled,
+        "status": user.status,
+    }
+
+
+def _issue_doc(issue: SandboxIssue, specs: Mapping[str, TimeSpec]) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": issue.id,
+        "service": issue.service,
+        "env": issue.env,
+        "error_type": issue.error_type,
+        "error_message": issue.error_message,
+        "file_path": issue.file_path,
+        "function_name": issue.function_name,
+        "languages": list(issue.languages),
+        "platform": issue.platform,
+        "track": issue.track.value,
+        "is_crash": issue.is_crash,
+        "first_seen": specs.get("first_seen", issue.first_seen),
+        "last_seen": specs.get("last_seen", issue.last_seen),
+        "first_seen_version": issue.first_seen_version,
+        "last_seen_version": issue.last_seen_version,
+        "state": issue.state.value,
+        "assignee_id": issue.assignee_id,
+        "team_owners": list(issue.team_ids),
+        "total_count": issue.total_count,
+    }
+    if issue.impacted_users is not None:
+        doc["impacted_users"] = issue.impacted_users
+    if issue.impacted_sessions is not None:
+        doc["impacted_sessions"] = issue.impacted_sessions
+    if issue.case is not None:
+        c = issue.case
+        doc["case"] = {
+            "id": c.id,
+            "key": c.key,
+            "status": c.status,
+            "created_at": c.created_at,
+            "modified_at": c.modified_at,
+            "closed_at": c.closed_at,
+        }
+    if issue.regression is not None:
+        r = issue.regression
+        doc["regression"] = {
+            "resolved_at": specs.get("regression.resolved_at", r.resolved_at),
+            "regressed_at": specs.get("regression.regressed_at", r.regressed_at),
+            "regressed_at_version": r.regressed_at_version,
+        }
+    return doc

@@ -1,0 +1,173 @@
+"""The search endpoint's request validation and filtering, with the project's query parser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from reconciler.errors import BadRequestError, QuerySyntaxError
+from reconciler.model import SEARCH_CAP, Persona, State, Track, is_uuid
+from reconciler.query import matches, parse
+from reconciler.sandbox.records import SandboxIssue
+
+SEARCH_PATH = "/api/v2/error-tracking/issues/search"
+_ORDERS = ("TOTAL_COUNT", "FIRST_SEEN", "IMPACTED_SESSIONS", "PRIORITY")
+_E = TypeVar("_E", Track, Persona)
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """A validated search request body."""
+
+    query: str
+    from_ms: int
+    to_ms: int
+    track: Track | None = None
+    persona: Persona | None = None
+    states: tuple[State, ...] = ()
+    assignee_ids: tuple[str, ...] = ()
+    team_ids: tuple[str, ...] = ()
+    order_by: str = "TOTAL_COUNT"
+
+
+def _bad(detail: str) -> BadRequestError:
+    return BadRequestError("POST", SEARCH_PATH, 400, detail)
+
+
+def parse_criteria(body: object) -> SearchCriteria:
+    """The criteria of a search body; raises BadRequestError worded like the real API."""
+    data = body.get("data") if isinstance(body, dict) else None
+    attrs = data.get("attributes") if isinstance(data, dict) else None
+    if not isinstance(attrs, dict):
+        raise _bad("invalid json body: missing data.attributes")
+    query = attrs.get("query")
+    if not isinstance(query, str):
+        raise _bad("invalid json body: query is required")
+    from_ms, to_ms = attrs.get("from"), attrs.get("to")
+    if not isinstance(from_ms, int) or not isinstance(to_ms, int):
+        raise _bad("invalid json body: from and to are required (epoch milliseconds)")
+    track = _enum(Track, "TrackType", attrs.get("track"))
+    persona = _enum(Persona, "PersonaType", attrs.get("persona"))
+    if track is None and persona is None:
+        raise _bad("track or persona must be specified")
+    order_by = attrs.get("order_by", "TOTAL_COUNT")
+    if order_by not in _ORDERS:
+        raise _bad(f"invalid json value for OrderBy: {order_by}")
+    return SearchCriteria(
+        query=query,
+        from_ms=from_ms,
+        to_ms=to_ms,
+        track=track,
+        persona=persona,
+        states=tuple(_states(attrs.get("states"))),
+        assignee_ids=_uuids(attrs.get("assignee_ids"), "assignee_ids"),
+        team_ids=_uuids(attrs.get("team_ids"), "team_ids"),
+        order_by=str(order_by),
+    )
+
+
+def _enum(kind: type[_E], type_name: str, value: object) -> _E | None:
+    if value is None:
+        return None
+    try:
+        return kind(str(value))
+    except ValueError:
+        raise _bad(f"invalid json value for {type_name}: {value}") from None
+
+
+def _states(value: object) -> list[State]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 20:
+        raise _bad("invalid json body: states must be an array of at most 20 IssueState")
+    states = []
+    for item in value:
+        try:
+            states.append(State(item))
+        except ValueError:
+            raise _bad(f'invalid json value for IssueState: "{item}"') from None
+    return states
+
+
+def _uuids(value: object, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > 50:
+        raise _bad(f"invalid json body: {name} must be an array of at most 50 UUIDs")
+    for item in value:
+        if not isinstance(item, str) or not is_uuid(item):
+            raise _bad(f"invalid UUID length: {len(str(item))}")
+    return tuple(item.lower() for item in value)
+
+
+def compile_query(query: str) -> Callable[[SandboxIssue], bool]:
+    """A predicate for the event-search query; raises BadRequestError when it does not parse."""
+    if query.strip() in ("", "*"):
+        return lambda _issue: True
+    try:
+        node = parse(query)
+    except QuerySyntaxError as exc:
+        raise _bad(f"invalid query: {exc}") from exc
+    return lambda issue: matches(node, facet_lookup(issue))
+
+
+def facet_lookup(issue: SandboxIssue) -> Callable[[str | None], Sequence[str]]:
+    """The values of an issue for each search facet; None gives the free-text fields."""
+    languages = [*issue.languages, *(lang.lower() for lang in issue.languages)]
+    versions = [v for v in (issue.last_seen_version, issue.first_seen_version) if v]
+    facets: Mapping[str, Sequence[str]] = {
+        "service": [issue.service],
+        "env": [issue.env] if issue.env else [],
+        "version": versions,
+        "@language": languages,
+        "@error.type": [issue.error_type],
+        "@error.message": [issue.error_message],
+        "@error.kind": [issue.error_type],
+        "@error.file": [issue.file_path] if issue.file_path else [],
+        "@error.function": [issue.function_name] if issue.function_name else [],
+        "@platform": [issue.platform],
+        "@issue.platform": [issue.platform],
+        "@track": [issue.track.value],
+        "@issue.state": [issue.state.value],
+    }
+    free_text = [issue.error_type, issue.error_message, issue.service, issue.file_path]
+    free_text.append(issue.function_name)
+
+    def lookup(key: str | None) -> Sequence[str]:
+        if key is None:
+            return [text for text in free_text if text]
+        return facets.get(key, ())
+
+    return lookup
+
+
+def select(issues: Sequence[SandboxIssue], criteria: SearchCriteria) -> list[SandboxIssue]:
+    """The issues a search returns, best first, at most SEARCH_CAP; raises BadRequestError."""
+    predicate = compile_query(criteria.query)
+    chosen = [issue for issue in issues if _keeps(issue, criteria) and predicate(issue)]
+    chosen.sort(key=_order_key(criteria.order_by))
+    return chosen[:SEARCH_CAP]
+
+
+def _keeps(issue: SandboxIssue, criteria: SearchCriteria) -> bool:
+    if not issue.active_between(criteria.from_ms, criteria.to_ms):
+        return False
+    if criteria.track is not None and issue.track is not criteria.track:
+        return False
+    if criteria.persona is not None and not issue.in_persona(criteria.persona):
+        return False
+    if criteria.states and issue.state not in criteria.states:
+        return False
+    if criteria.assignee_ids and issue.assignee_id not in criteria.assignee_ids:
+        return False
+    return not criteria.team_ids or bool(set(issue.team_ids) & set(criteria.team_ids))
+
+
+def _order_key(order_by: str) -> Callable[[SandboxIssue], Any]:
+    # Ties fall back to the id so that equal counts still give a stable order.
+    if order_by == "FIRST_SEEN":
+        return lambda i: (-i.first_seen, i.id)
+    if order_by == "IMPACTED_SESSIONS":
+        return lambda i: (-(i.impacted_sessions or 0), i.id)
+    return lambda i: (-i.total_count, i.id)
