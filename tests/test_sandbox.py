@@ -7,7 +7,10 @@ import pytest
 
 from reconciler.model import State
 from reconciler.sandbox import RunningSandbox, Store
-from tests.sandbox_fixtures import (  # noqa: F401  (fixtures)
+
+# The fixtures module is a plugin too (pytest_plugins below); rewrite it before importing.
+pytest.register_assert_rewrite("tests.sandbox_fixtures")
+from tests.sandbox_fixtures import (  # noqa: E402
     ALICE,
     BOB,
     DAY_MS,
@@ -19,11 +22,10 @@ from tests.sandbox_fixtures import (  # noqa: F401  (fixtures)
     RESOLVED_ID,
     TEAM,
     UNKNOWN_ID,
-    api,
-    sandbox,
     search_body,
-    store,
 )
+
+pytest_plugins = ["tests.sandbox_fixtures"]
 
 SEARCH = "/api/v2/error-tracking/issues/search"
 JSONAPI = "application/vnd.api+json"
