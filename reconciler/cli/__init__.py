@@ -9,11 +9,9 @@ from typing import Any
 import click
 
 from reconciler import __version__
-from reconciler.cli.apply import apply
-from reconciler.cli.demo import demo
-from reconciler.cli.importer import import_
-from reconciler.cli.plan import plan, show, validate
-from reconciler.cli.sandbox import sandbox
+
+# Modules, not their commands: a command named like its module would shadow it.
+from reconciler.cli import apply, demo, importer, plan, sandbox
 from reconciler.errors import ConfigError, PlanFailed, ReconcilerError
 
 EXIT_ERROR = 1
@@ -74,7 +72,15 @@ def cli(verbose: int) -> None:
     )
 
 
-for command in (validate, plan, apply, show, import_, sandbox, demo):
+for command in (
+    plan.validate,
+    plan.plan,
+    apply.apply,
+    plan.show,
+    importer.import_,
+    sandbox.sandbox,
+    demo.demo,
+):
     cli.add_command(command)
 
 
