@@ -58,7 +58,9 @@ def validate(paths: tuple[Path, ...]) -> None:
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON plan here."
 )
 @click.option(
-    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none."
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes.",
 )
 @click.option("--strict", is_flag=True, help="Treat any conflict between rules as an error.")
 @click.option(
