@@ -60,7 +60,7 @@ class _Endpoints:
         if "issue" in includes:
             wanted = {name.removeprefix("issue.") for name in includes if name != "issue"}
             included = [jsonapi.issue_resource(i) for i in issues]
-            included += jsonapi.included_for(issues, self.store, wanted)
+            included += jsonapi.included_for(issues, self.store, wanted, for_search=True)
             body["included"] = included
         return JsonApiResponse(body)
 

@@ -63,7 +63,9 @@ def issue_resource(issue: SandboxIssue) -> dict[str, Any]:
     return resource
 
 
-def case_resource(case: SandboxCase, issue: SandboxIssue) -> dict[str, Any]:
+def case_resource(
+    case: SandboxCase, issue: SandboxIssue, *, for_search: bool = False
+) -> dict[str, Any]:
     """The `case` behind an issue, as included by GET, PUT and search."""
     attributes: dict[str, Any] = {
         "created_at": case.created_at,
@@ -85,6 +87,10 @@ def case_resource(case: SandboxCase, issue: SandboxIssue) -> dict[str, Any]:
     }
     if case.closed_at:
         attributes["closed_at"] = case.closed_at
+    if for_search:
+        # Search declares the Case Management schema, whose `type` enum is only STANDARD;
+        # leaving the optional field out keeps the document valid for both schemas.
+        del attributes["type"]
     relationships: dict[str, Any] = {
         "created_by": {"data": {"id": _SYSTEM_USER_ID, "type": "user"}},
         "modified_by": {"data": {"id": _SYSTEM_USER_ID, "type": "user"}},
@@ -114,7 +120,12 @@ def team_resource(team: SandboxTeam) -> dict[str, Any]:
 
 
 def included_for(
-    issues: Iterable[SandboxIssue], store: Store, wanted: set[str], *, blank_users: bool = False
+    issues: Iterable[SandboxIssue],
+    store: Store,
+    wanted: set[str],
+    *,
+    blank_users: bool = False,
+    for_search: bool = False,
 ) -> list[dict[str, Any]]:
     """The related resources of issues for the `include` names (assignee, case, team_owners)."""
     included: list[dict[str, Any]] = []
@@ -128,7 +139,7 @@ def included_for(
 
     for issue in issues:
         if "case" in wanted and issue.case is not None:
-            add(case_resource(issue.case, issue))
+            add(case_resource(issue.case, issue, for_search=for_search))
         if "assignee" in wanted and issue.assignee_id:
             user = store.user(issue.assignee_id)
             add(issue_user_resource(issue.assignee_id, user, blank=blank_users))
