@@ -1,0 +1,123 @@
+"""Load every file, check what spans files (names, pins, aliases), and build the Config."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections.abc import Sequence
+
+from reconciler.config.checks import Problems, suggestion
+from reconciler.config.document import Alias, FileDraft, read_document
+from reconciler.config.files import ConfigFile, expand_paths, read_file
+from reconciler.config.items import Draft, Reference, normalize_reference
+from reconciler.errors import ConfigError
+from reconciler.model import Assignee, Config, Pin, Rule, Source, is_uuid
+
+BUILTIN_MAX_CHANGES = 100
+
+
+def load_config(paths: Sequence[str | os.PathLike[str]]) -> Config:
+    """Load and validate the config at `paths`; raises ConfigError listing every problem."""
+    problems = Problems()
+    names, order = expand_paths(paths, problems)
+    files = [f for f in (read_file(name, problems) for name in names) if f is not None]
+    drafts = [d for d in (read_document(f, problems) for f in files) if d is not None]
+    aliases = _merge_aliases(drafts, problems)
+    rules = _unique(
+        [d for draft in drafts for d in draft.rules], "rule name", problems, "rule names"
+    )
+    pins = _unique([d for draft in drafts for d in draft.pins], "pin for issue", problems, "pins")
+    resolved_rules = [_resolve(d, aliases, problems) for d in rules]
+    resolved_pins = [_resolve(d, aliases, problems) for d in pins]
+    if problems:
+        raise ConfigError(problems.sorted(order))
+    return Config(
+        rules=tuple(r for r in resolved_rules if isinstance(r, Rule)),
+        pins=tuple(p for p in resolved_pins if isinstance(p, Pin)),
+        max_changes=_max_changes(drafts),
+        digest=_digest(files),
+        files=tuple(f.name for f in files),
+        users={alias: ref for alias, (ref, _where) in aliases.items()},
+    )
+
+
+def _merge_aliases(
+    drafts: Sequence[FileDraft], problems: Problems
+) -> dict[str, tuple[str, Source]]:
+    """Aliases of every file; one alias with two different values is a problem."""
+    merged: dict[str, tuple[str, Source]] = {}
+    for alias in (a for draft in drafts for a in draft.aliases):
+        first = merged.setdefault(alias.name, (alias.reference, alias.where))
+        if first[0] != alias.reference:
+            _conflicting_alias(alias, first, problems)
+    return merged
+
+
+def _conflicting_alias(alias: Alias, first: tuple[str, Source], problems: Problems) -> None:
+    problems.add(
+        alias.where,
+        f"users: alias {alias.name!r} is {alias.reference!r} here but {first[0]!r} at "
+        f"{first[1]}; an alias means one user in every file",
+    )
+
+
+def _unique(drafts: list[Draft], what: str, problems: Problems, plural: str) -> list[Draft]:
+    """Report every repeated key (rule name, issue id) at its later place."""
+    first: dict[str, Source] = {}
+    for draft in drafts:
+        if draft.key is None or draft.where is None:
+            continue
+        if draft.key in first:
+            problems.add(
+                draft.where,
+                f"duplicate {what} {draft.key!r}, first at {first[draft.key]}; "
+                f"{plural} must be unique across all files",
+            )
+        else:
+            first[draft.key] = draft.where
+    return drafts
+
+
+def _resolve(
+    draft: Draft, aliases: dict[str, tuple[str, Source]], problems: Problems
+) -> Rule | Pin | None:
+    """The draft's item with its assignee alias replaced by what the alias names."""
+    reference = draft.reference
+    if reference is None:
+        return draft.item
+    user = _lookup(reference, aliases, problems)
+    if draft.item is None or user is None:
+        return None
+    return dataclasses.replace(draft.item, assignee=Assignee(user))
+
+
+def _lookup(
+    reference: Reference, aliases: dict[str, tuple[str, Source]], problems: Problems
+) -> str | None:
+    text = reference.text
+    if is_uuid(text) or "@" in text:
+        return normalize_reference(text)
+    if text in aliases:
+        return aliases[text][0]
+    known = sorted(aliases)
+    hint = suggestion(text, known, "known aliases") if known else "; no alias is defined in users:"
+    problems.add(
+        reference.where,
+        f"{reference.label}: unknown alias {text!r} for assignee (an assignee is an alias "
+        f"from users:, an email or a user UUID){hint}",
+    )
+    return None
+
+
+def _max_changes(drafts: Sequence[FileDraft]) -> int:
+    """The strictest limit any file sets."""
+    limits = [d.defaults.max_changes for d in drafts if d.defaults.max_changes is not None]
+    return min(limits, default=BUILTIN_MAX_CHANGES)
+
+
+def _digest(files: Sequence[ConfigFile]) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.data)
+    return "sha256:" + digest.hexdigest()
