@@ -91,7 +91,7 @@ class _RateWindow:
         reset = max(math.ceil(start + period - now), 1)
         headers = {
             "x-ratelimit-limit": str(limit),
-            "x-ratelimit-period": str(int(period) if period.is_integer() else period),
+            "x-ratelimit-period": str(int(period) if float(period).is_integer() else period),
             "x-ratelimit-remaining": str(remaining),
             "x-ratelimit-reset": str(reset),
             "x-ratelimit-name": knobs.rate_limit_name,
