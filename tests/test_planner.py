@@ -242,11 +242,18 @@ def test_if_unassigned_keeps_an_assigned_issue_and_decides_the_field() -> None:
     assert plan.conflicts == (Conflict(uid(1), Field.ASSIGNEE, "own", ("grab",)),)
 
 
-def test_two_if_unassigned_rules_on_an_assigned_issue_agree() -> None:
+def test_rules_naming_different_users_conflict_even_when_both_keep() -> None:
     rules = [rule("own", assignee=ALICE), rule("other", assignee=CAROL)]
     plan = plan_for([issue(1, assignee_id=BOB)], rules)
-    assert plan.conflicts == ()
+    assert plan.conflicts == (Conflict(uid(1), Field.ASSIGNEE, "own", ("other",)),)
     assert plan.changes == ()
+
+
+def test_rules_naming_the_same_user_under_different_policies_agree() -> None:
+    rules = [rule("grab", assignee=ALICE, assign=AssignPolicy.ALWAYS), rule("own", assignee=ALICE)]
+    plan = plan_for([issue(1, assignee_id=BOB)], rules)
+    assert plan.conflicts == ()
+    assert rows(plan) == [("1", "assignee", BOB, ALICE, "grab")]
 
 
 def test_always_replaces_a_different_assignee() -> None:
