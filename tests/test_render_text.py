@@ -14,7 +14,7 @@ from golden.support import (
 )
 
 from reconciler.model import Change, ChangeResult, Field, Issue, Plan, ResultStatus, Source, State
-from reconciler.render import render_results_text, render_text
+from reconciler.render import render_results_text, render_text, render_text_notes
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,12 @@ def test_held_only_plan_ends_with_no_changes():
     assert text.endswith("\n\nNo changes.\n")
     assert "regressed" in text
     assert "payments wins over backend, legacy-noise" in text
+
+
+def test_notes_are_the_held_and_conflict_sections_alone():
+    notes = render_text_notes(held_only_plan())
+    assert render_text(held_only_plan()) == notes + "\nNo changes.\n"
+    assert render_text_notes(empty_plan()) == ""
 
 
 def test_closing_line_counts_changes_issues_fields_held_and_conflicts():

@@ -20,7 +20,8 @@ from reconciler.errors import StrictConflictError
 from reconciler.model import Plan
 from reconciler.planfile import load_plan
 from reconciler.planner import check_targets
-from reconciler.render import render_json, render_markdown, render_text
+from reconciler.render import render_json, render_markdown, render_text, render_text_notes
+from reconciler.render.common import NO_CHANGES
 
 EXIT_CHANGES = 2
 
@@ -30,13 +31,23 @@ def render(plan: Plan, fmt: str) -> str:
         return render_json(plan)
     if fmt == "markdown":
         return render_markdown(plan)
+    if not plan.changes:
+        return NO_CHANGES
     return render_text(plan, color=use_color(), include_warnings=False)
 
 
 def emit(plan: Plan, fmt: str, *, err: bool = False) -> None:
-    """The plan on stdout (or stderr), its warnings on stderr."""
+    """The plan on stdout (or stderr), its warnings on stderr.
+
+    A text plan without changes is exactly `No changes.`; what is held or in conflict
+    then goes to stderr, so scripts can compare stdout.
+    """
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
+    if fmt == "text" and not plan.changes:
+        notes = render_text_notes(plan, color=use_color())
+        if notes:
+            click.echo(notes, err=True)
     click.echo(render(plan, fmt).rstrip("\n"), err=err)
 
 

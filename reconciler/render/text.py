@@ -51,10 +51,7 @@ def render_text(plan: Plan, *, color: bool = False, include_warnings: bool = Tru
     sections: list[list[str]] = []
     for _, group in groupby(plan.changes, key=lambda change: change.issue_id):
         sections.append(_issue_block(list(group), plan.users, paint))
-    if plan.held:
-        sections.append(_held_section(plan, paint))
-    if plan.conflicts:
-        sections.append(_conflict_section(plan, paint))
+    sections.extend(_note_sections(plan, paint))
     if include_warnings and plan.warnings:
         lines = [paint("Warnings:", _YELLOW)]
         lines.extend(f"  - {clean(warning)}" for warning in plan.warnings)
@@ -62,6 +59,24 @@ def render_text(plan: Plan, *, color: bool = False, include_warnings: bool = Tru
     closing = paint(plan_summary_line(plan), _BOLD) if plan.changes else NO_CHANGES
     sections.append([closing])
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
+
+
+def render_text_notes(plan: Plan, *, color: bool = False) -> str:
+    """The held and conflicts sections alone ("" when there are none), for a caller that
+    keeps stdout to exactly `No changes.` and shows them on stderr."""
+    sections = _note_sections(plan, _painter(color))
+    return "".join("\n".join(section) + "\n\n" for section in sections).rstrip("\n") + (
+        "\n" if sections else ""
+    )
+
+
+def _note_sections(plan: Plan, paint: Paint) -> list[list[str]]:
+    sections = []
+    if plan.held:
+        sections.append(_held_section(plan, paint))
+    if plan.conflicts:
+        sections.append(_conflict_section(plan, paint))
+    return sections
 
 
 def _issue_block(changes: list[Change], users: Mapping[str, str], paint: Paint) -> list[str]:
