@@ -57,6 +57,13 @@ def run(args: list[str], env: dict[str, str] | None = None, stdin: str | None = 
     return CliRunner().invoke(cli, args, env={**base, **(env or {})}, input=stdin)
 
 
+def save_plan(tmp_path: Path, env: dict[str, str]) -> Path:
+    plan_file = tmp_path / "plan.json"
+    result = run(["plan", "--out", str(plan_file), str(write(tmp_path, OWNERSHIP))], env)
+    assert result.exit_code == 0, result.stderr
+    return plan_file
+
+
 OWNERSHIP = f"""
 version: 1
 users:
@@ -176,6 +183,39 @@ def test_apply_refuses_without_a_terminal(
     result = run(["apply", str(write(tmp_path, OWNERSHIP))], env, stdin="yes\n")
     assert result.exit_code == 1
     assert "--auto-approve" in result.stderr
+    assert store.write_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "exit_code"),
+    [pytest.param("yes\n", 0, id="yes"), pytest.param("y\n", 1, id="anything-else")],
+)
+def test_apply_asks_on_a_terminal(
+    tmp_path: Path,
+    env: dict[str, str],
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+    exit_code: int,
+) -> None:
+    monkeypatch.setattr("reconciler.cli.apply.stdin_is_terminal", lambda: True)
+    result = run(["apply", str(write(tmp_path, OWNERSHIP))], env, stdin=answer)
+    assert result.exit_code == exit_code, result.stderr
+    assert "Only 'yes' will be accepted" in result.stderr
+    assert (store.write_count() > 0) is (exit_code == 0)
+
+
+def test_saved_plan_is_refused_against_another_api(
+    tmp_path: Path, env: dict[str, str], store: Store
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert (
+        run(["plan", "--out", str(plan_file), str(write(tmp_path, OWNERSHIP))], env).exit_code == 0
+    )
+    other = {**env, "DD_API_URL": "http://127.0.0.1:9"}
+    result = run(["apply", "--plan", str(plan_file)], other)
+    assert result.exit_code == 1
+    assert "plan again against this API" in result.stderr
     assert store.write_count() == 0
 
 

@@ -12,7 +12,7 @@ from reconciler.cli.plan import emit
 from reconciler.cli.workflow import ResultLog, connect, make_plan, run_apply
 from reconciler.config import load_config
 from reconciler.errors import ApplyRefusedError, PlanFileError, TooManyChangesError
-from reconciler.model import Plan, ResultStatus
+from reconciler.model import Config, Plan, ResultStatus
 from reconciler.planfile import load_plan
 from reconciler.render import render_results_json, render_results_text
 
@@ -20,9 +20,13 @@ EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 
 
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def confirm(plan: Plan) -> None:
     """Ask for `yes` on a terminal; refuse without one."""
-    if not sys.stdin.isatty():
+    if not stdin_is_terminal():
         raise ApplyRefusedError(
             "refusing to apply: stdin is not a terminal, so nobody can confirm. "
             "Pass --auto-approve, or apply a reviewed plan with --plan FILE"
@@ -35,6 +39,17 @@ def confirm(plan: Plan) -> None:
     )
     if answer.strip() != "yes":
         raise ApplyRefusedError("apply cancelled; nothing was written")
+
+
+def saved_plan(path: Path, api_url: str) -> Plan:
+    """A saved plan, refused when it was made against another API."""
+    planned = load_plan(path)
+    if planned.api_url and planned.api_url != api_url:
+        raise PlanFileError(
+            str(path),
+            f"it was made against {planned.api_url}, not {api_url}; plan again against this API",
+        )
+    return planned
 
 
 @click.command()
@@ -70,19 +85,14 @@ def apply(
     """Plan, show, confirm, then send only the writes that are needed."""
     if bool(paths) == bool(plan_file):
         raise click.UsageError("give either configuration PATHs or --plan FILE")
-    config = None if plan_file else load_config(paths)
+    # The config is checked before anything touches the network.
+    source: Path | Config = plan_file if plan_file is not None else load_config(paths)
+    saved = isinstance(source, Path)
     with connect(connection(site, api_url)) as client:
-        if plan_file is not None:
-            planned = load_plan(plan_file)
-            if planned.api_url and planned.api_url != client.api_url:
-                raise PlanFileError(
-                    str(plan_file),
-                    f"it was made against {planned.api_url}, not {client.api_url}; "
-                    "plan again against this API",
-                )
+        if isinstance(source, Path):
+            planned = saved_plan(source, client.api_url)
         else:
-            assert config is not None
-            planned = make_plan(config, client, parallelism=parallelism)
+            planned = make_plan(source, client, parallelism=parallelism)
         emit(planned, "text", err=fmt == "json")
         if not planned.changes:
             if fmt == "json":
@@ -90,14 +100,14 @@ def apply(
             return
         if len(planned.changes) > planned.max_changes and not force:
             raise TooManyChangesError(len(planned.changes), planned.max_changes)
-        if plan_file is None and not auto_approve:
+        if not saved and not auto_approve:
             confirm(planned)
         progress = sys.stderr if fmt == "text" and sys.stderr.isatty() else None
         outcome = run_apply(
             planned,
             client,
             parallelism=parallelism,
-            recheck=plan_file is not None,
+            recheck=saved,
             log=ResultLog(log_file, progress),
         )
     if fmt == "json":
