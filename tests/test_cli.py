@@ -208,10 +208,7 @@ def test_apply_asks_on_a_terminal(
 def test_saved_plan_is_refused_against_another_api(
     tmp_path: Path, env: dict[str, str], store: Store
 ) -> None:
-    plan_file = tmp_path / "plan.json"
-    assert (
-        run(["plan", "--out", str(plan_file), str(write(tmp_path, OWNERSHIP))], env).exit_code == 0
-    )
+    plan_file = save_plan(tmp_path, env)
     other = {**env, "DD_API_URL": "http://127.0.0.1:9"}
     result = run(["apply", "--plan", str(plan_file)], other)
     assert result.exit_code == 1
@@ -237,10 +234,7 @@ def test_apply_refuses_past_max_changes_unless_forced(
 def test_apply_saved_plan_and_stale_changes(
     tmp_path: Path, env: dict[str, str], store: Store
 ) -> None:
-    plan_file = tmp_path / "plan.json"
-    assert (
-        run(["plan", "--out", str(plan_file), str(write(tmp_path, OWNERSHIP))], env).exit_code == 0
-    )
+    plan_file = save_plan(tmp_path, env)
     # Someone changes the email issue's state in the UI between plan and apply.
     store.set_state(OPEN_ID, State.IGNORED)
     result = run(["apply", "--plan", str(plan_file), "--format", "json"], env)
@@ -253,10 +247,7 @@ def test_apply_saved_plan_and_stale_changes(
 
 
 def test_show_renders_a_saved_plan(tmp_path: Path, env: dict[str, str]) -> None:
-    plan_file = tmp_path / "plan.json"
-    assert (
-        run(["plan", "--out", str(plan_file), str(write(tmp_path, OWNERSHIP))], env).exit_code == 0
-    )
+    plan_file = save_plan(tmp_path, env)
     text = run(["show", str(plan_file)])
     assert text.exit_code == 0
     assert "~ state: OPEN -> ACKNOWLEDGED" in text.stdout
