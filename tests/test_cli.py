@@ -109,6 +109,19 @@ def test_validate_reports_every_problem_with_its_position(tmp_path: Path) -> Non
     assert "Error: configuration is invalid (3 problems); nothing was sent." in result.stderr
 
 
+BAD_CONFIGS = sorted((Path(__file__).parent / "fixtures" / "config" / "bad").iterdir())
+
+
+@pytest.mark.parametrize("path", BAD_CONFIGS, ids=[p.stem for p in BAD_CONFIGS])
+def test_every_bad_config_is_a_clear_error_not_a_traceback(path: Path) -> None:
+    result = run(["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("Error: configuration is invalid")
+    assert result.stderr.startswith(str(path))  # every problem leads with FILE:LINE:COL
+
+
 def test_invalid_config_sends_nothing(tmp_path: Path, env: dict[str, str], store: Store) -> None:
     path = write(tmp_path, "version: 1\nrules:\n  - name: x\n    query: '*'\n")
     result = run(["apply", "--auto-approve", str(path)], env)
