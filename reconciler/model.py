@@ -108,6 +108,7 @@ class Issue:
     languages: tuple[str, ...] = ()
     regression: Regression | None = None
     team_ids: tuple[str, ...] = ()
+    assignee_label: str | None = None  # the assignee's email or handle, when the API says
 
     def summary(self) -> dict[str, str | None]:
         """The short description shown beside a change (CONTRACT 6, `issue`)."""

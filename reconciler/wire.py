@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.errors import ResponseShapeError
@@ -196,11 +196,31 @@ def parse_search_document(document: object) -> SearchPage:
         # The result id equals its issue id (api-notes section 4); use it when the link is absent.
         ids.append(issue_id or _id(result, f"search result {position}"))
     included: dict[str, Issue] = {}
+    labels: dict[str, str] = {}
     for raw in _list(body.get("included", []), "included"):
         if isinstance(raw, Mapping) and raw.get("type") == ISSUE_TYPE:
             issue = parse_issue(raw)
             included[issue.id] = issue
+        elif isinstance(raw, Mapping) and raw.get("type") == "user":
+            label = _user_label(raw)
+            if label:
+                labels[_id(raw, "included user")] = label
+    for issue_id, issue in included.items():
+        if issue.assignee_id in labels:
+            included[issue_id] = replace(issue, assignee_label=labels[issue.assignee_id])
     return SearchPage(issue_ids=tuple(ids), included=included)
+
+
+def _user_label(resource: Mapping[str, Any]) -> str | None:
+    """How an `included` user reads in a plan; the API may send every field empty."""
+    attributes = resource.get("attributes")
+    if not isinstance(attributes, Mapping):
+        return None
+    for key in ("email", "handle", "name"):
+        text = _text(attributes.get(key))
+        if text:
+            return text
+    return None
 
 
 # --------------------------------------------------------------------------- users

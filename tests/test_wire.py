@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,8 @@ def test_documented_issue_response_parses_into_the_exact_issue() -> None:
 def test_documented_search_response_parses_with_its_included_issue() -> None:
     page = wire.parse_search_document(documented("search_response"))
     assert page.issue_ids == (DOC_ISSUE.id,)
-    assert page.included == {DOC_ISSUE.id: DOC_ISSUE}
+    labelled = replace(DOC_ISSUE, assignee_label="user@company.com")
+    assert page.included == {DOC_ISSUE.id: labelled}
     assert page.missing == ()
 
 
@@ -326,3 +328,33 @@ def test_disabled_user_flag() -> None:
 )
 def test_error_detail(body: bytes, expected: str) -> None:
     assert wire.error_detail(body, "Service Unavailable") == expected
+
+
+@pytest.mark.parametrize(
+    ("attributes", "label"),
+    [
+        pytest.param({"email": "a@example.com", "handle": "a"}, "a@example.com", id="email"),
+        pytest.param({"email": "", "handle": "a-handle", "name": ""}, "a-handle", id="handle"),
+        # The API sends included users with every field empty (recorded on writes).
+        pytest.param({"email": "", "handle": "", "name": ""}, None, id="all-empty"),
+    ],
+)
+def test_search_labels_assignees_from_included_users(
+    attributes: dict[str, str], label: str | None
+) -> None:
+    user = "87cb11a0-278c-440a-99fe-701223c80296"
+    issue = "5f8ebd5c-6dd9-11f0-8a28-da7ad0900002"
+    document = {
+        "data": [{"id": issue, "type": "error_tracking_search_result", "attributes": {}}],
+        "included": [
+            {
+                "id": issue,
+                "type": "issue",
+                "attributes": {"state": "OPEN"},
+                "relationships": {"assignee": {"data": {"id": user, "type": "user"}}},
+            },
+            {"id": user, "type": "user", "attributes": attributes},
+        ],
+    }
+    page = wire.parse_search_document(document)
+    assert page.included[issue].assignee_label == label

@@ -63,11 +63,16 @@ def make_plan(
     now = clock_ms()
     observed = observe(client, resolved, now, parallelism=parallelism)
     plan = build_plan(resolved, observed, now, targets=targets)
+    assignees = {
+        issue.assignee_id: issue.assignee_label
+        for issue in observed.issues.values()
+        if issue.assignee_id and issue.assignee_label
+    }
     return dataclasses.replace(
         plan,
         generated_at=iso_utc(now),
         api_url=client.api_url,
-        users={**plan.users, **labels},
+        users={**assignees, **labels},
     )
 
 
