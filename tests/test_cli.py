@@ -403,3 +403,11 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "Configuration is valid" in proc.stdout
+
+
+def test_demo_plans_applies_and_ends_with_no_changes() -> None:
+    result = run(["demo"])
+    assert result.exit_code == 0, result.stderr
+    assert "$ reconciler apply --auto-approve examples/ownership.yaml" in result.stdout
+    assert "Apply: 13 applied, 0 failed, 0 stale, 0 skipped." in result.stdout
+    assert result.stdout.rstrip().endswith("No changes.")

@@ -57,12 +57,10 @@ def _run(configs: list[Path], data: Path, parallelism: int) -> None:
                 first, client, parallelism=parallelism, recheck=False, log=ResultLog(None, None)
             )
             click.echo(render_results_text(outcome.results, users=first.users).rstrip("\n"))
+            click.echo(f"(the sandbox received {sandbox.store.write_count()} writes)")
 
             _step(f"reconciler plan {names}")
             second = make_plan(config, client, parallelism=parallelism)
             emit(second, "text")
-        writes = sandbox.store.write_count()
-    click.echo("")
-    click.echo(f"The sandbox received {writes} writes; the second plan needs none.")
     if second.changes or not outcome.ok:
         raise click.exceptions.Exit(1)
