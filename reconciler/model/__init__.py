@@ -1,0 +1,68 @@
+"""Value objects shared by every layer: issues, the desired config, plans and results.
+
+Everything here is a frozen dataclass or an enum; nothing talks to the network
+or the disk. `IssueApi` is the one seam through which selection and the applier
+reach Datadog (the real client, or a fake in tests).
+
+- `enums`: the enumerations, a rule's default `from_states`, `SEARCH_CAP`, `is_uuid`.
+- `live`: what Datadog reports (`Issue`, `User`, `Regression`), `SearchRequest`,
+  the `IssueApi` protocol and `Observed`.
+- `desired`: what the config asks for (`Source`, `Assignee`, `Rule`, `Pin`, `Config`).
+- `plan`: what the planner and the applier produce (`Change`, `Held`, `Conflict`,
+  `Plan`, `plan_checksum`, `ChangeResult`).
+"""
+
+from __future__ import annotations
+
+from reconciler.model.desired import Assignee, Config, Pin, Rule, Source
+from reconciler.model.enums import (
+    DEFAULT_FROM_STATES,
+    SEARCH_CAP,
+    AssignPolicy,
+    Field,
+    HoldReason,
+    Persona,
+    ResultStatus,
+    State,
+    Track,
+    is_uuid,
+)
+from reconciler.model.live import Issue, IssueApi, Observed, Regression, SearchRequest, User
+from reconciler.model.plan import (
+    Change,
+    ChangeResult,
+    Conflict,
+    Held,
+    Plan,
+    plan_checksum,
+)
+
+__all__ = [
+    "DEFAULT_FROM_STATES",
+    "SEARCH_CAP",
+    "AssignPolicy",
+    "Assignee",
+    "Change",
+    "ChangeResult",
+    "Config",
+    "Conflict",
+    "Field",
+    "Held",
+    "HoldReason",
+    "Issue",
+    "IssueApi",
+    "Observed",
+    "Persona",
+    "Pin",
+    "Plan",
+    "Regression",
+    "ResultStatus",
+    "Rule",
+    "SearchRequest",
+    "Source",
+    "State",
+    "Track",
+    "User",
+    "is_uuid",
+    "plan_checksum",
+]

@@ -1,0 +1,114 @@
+"""The live side: what Datadog reports, and the seam through which it is reached.
+
+`Issue`, `User` and `Regression` are as the API reports them; a `SearchRequest`
+is one call of the search endpoint; `IssueApi` is the one seam through which
+selection and the applier reach Datadog (the real client, or a fake in tests);
+`Observed` is everything selection fetched, as the planner receives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from reconciler.model.enums import Persona, State, Track
+
+
+@dataclass(frozen=True)
+class Regression:
+    resolved_at: str
+    regressed_at: str
+    regressed_at_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An Error Tracking issue as the API reports it (empty strings already mapped to None)."""
+
+    id: str
+    state: State
+    assignee_id: str | None = None
+    service: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    file_path: str | None = None
+    function_name: str | None = None
+    first_seen: int | None = None  # epoch ms
+    last_seen: int | None = None  # epoch ms
+    platform: str | None = None
+    languages: tuple[str, ...] = ()
+    regression: Regression | None = None
+    team_ids: tuple[str, ...] = ()
+    assignee_label: str | None = None  # the assignee's email or handle, when the API says
+
+    def summary(self) -> dict[str, str | None]:
+        """The short description shown beside a change (CONTRACT 6, `issue`)."""
+        return {
+            "service": self.service,
+            "error_type": self.error_type,
+            "error_message": self.error_message,
+        }
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str | None = None
+    handle: str | None = None
+    name: str | None = None
+    disabled: bool = False
+    status: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.email or self.handle or self.name or self.id
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One call of the search endpoint; `from_ms` inclusive, `to_ms` exclusive."""
+
+    query: str
+    from_ms: int
+    to_ms: int
+    track: Track | None = None
+    persona: Persona | None = None
+    states: tuple[State, ...] = ()
+
+
+class IssueApi(Protocol):
+    """What selection, planning and the applier need from Datadog."""
+
+    def search(self, request: SearchRequest) -> list[Issue]:
+        """Issues matching one search call (at most SEARCH_CAP), with their details."""
+        ...
+
+    def get_issue(self, issue_id: str) -> Issue:
+        """One issue; raises NotFoundError."""
+        ...
+
+    def set_state(self, issue_id: str, state: State) -> Issue:
+        """PUT the state; returns the issue as the API left it."""
+        ...
+
+    def set_assignee(self, issue_id: str, user_id: str) -> Issue:
+        """PUT the assignee; returns the issue as the API left it (state may have moved)."""
+        ...
+
+    def remove_assignee(self, issue_id: str) -> None:
+        """DELETE the assignee (the API answers 204 with no body)."""
+        ...
+
+    def find_user(self, reference: str) -> User:
+        """The user whose email or handle equals `reference` (case-insensitive);
+        raises UserLookupError when there is none."""
+        ...
+
+
+@dataclass(frozen=True)
+class Observed:
+    """The live side: every issue fetched, and which ids each rule's search returned."""
+
+    issues: Mapping[str, Issue]
+    selections: Mapping[str, frozenset[str]]  # rule name -> issue ids

@@ -1,0 +1,175 @@
+"""The plan side: what the planner finds to do, and what the applier reports.
+
+`Change`, `Held` and `Conflict` are the planner's findings, each with a
+JSON-ready form; `Plan` sorts them on creation and carries their checksum;
+`ChangeResult` is the applier's outcome for one change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.model.desired import Source
+from reconciler.model.enums import Field, HoldReason, ResultStatus, State
+from reconciler.model.live import Issue
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one issue to write, and why."""
+
+    issue_id: str
+    field: Field
+    before: str | None
+    after: str | None
+    source: Source
+    rule: str | None = None  # None for a pin
+    issue: Issue | None = None
+    keep_state: State | None = None  # assignee changes only (CONTRACT 4.6)
+    note: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, int]:
+        return (self.issue_id, list(Field).index(self.field))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "issue_id": self.issue_id,
+            "field": self.field.value,
+            "before": self.before,
+            "after": self.after,
+            "rule": self.rule,
+            "source": str(self.source),
+            "issue": (self.issue.summary() if self.issue else None),
+        }
+        if self.field is Field.ASSIGNEE:
+            data["keep_state"] = self.keep_state.value if self.keep_state else None
+        if self.note is not None:
+            data["note"] = self.note
+        return data
+
+
+@dataclass(frozen=True)
+class Held:
+    """A wanted RESOLVED that the guards keep from being written."""
+
+    issue_id: str
+    field: Field
+    wanted: str
+    current: str
+    reason: HoldReason
+    source: Source
+    rule: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "issue_id": self.issue_id,
+            "field": self.field.value,
+            "wanted": self.wanted,
+            "current": self.current,
+            "reason": self.reason.value,
+            "rule": self.rule,
+            "source": str(self.source),
+        }
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Several matching rules name different values for one field of one issue."""
+
+    issue_id: str
+    field: Field
+    winner: str
+    losers: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "issue_id": self.issue_id,
+            "field": self.field.value,
+            "winner": self.winner,
+            "losers": list(self.losers),
+        }
+
+
+def plan_checksum(changes: Sequence[Change]) -> str:
+    """SHA-256 over the sorted (issue_id, field, before, after) tuples."""
+    rows = sorted((c.issue_id, c.field.value, c.before, c.after) for c in changes)
+    payload = json.dumps(rows, separators=(",", ":"), sort_keys=False).encode()
+    return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The difference between the config and the live issues; sorted on creation."""
+
+    changes: tuple[Change, ...]
+    held: tuple[Held, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    warnings: tuple[str, ...] = ()
+    issues_in_scope: int = 0
+    max_changes: int = 100
+    generated_at: str = ""  # ISO 8601, UTC, "Z"
+    api_url: str = ""
+    config_digest: str = ""
+    users: Mapping[str, str] = field(default_factory=dict)  # user id -> label, for display
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "changes", tuple(sorted(self.changes, key=lambda c: c.sort_key)))
+        object.__setattr__(
+            self, "held", tuple(sorted(self.held, key=lambda h: (h.issue_id, h.field.value)))
+        )
+        object.__setattr__(
+            self,
+            "conflicts",
+            tuple(sorted(self.conflicts, key=lambda c: (c.issue_id, c.field.value))),
+        )
+
+    @property
+    def checksum(self) -> str:
+        return plan_checksum(self.changes)
+
+    @property
+    def issues_to_change(self) -> int:
+        return len({c.issue_id for c in self.changes})
+
+    def by_field(self) -> dict[str, int]:
+        counts = {f.value: 0 for f in Field}
+        for change in self.changes:
+            counts[change.field.value] += 1
+        return {"state": counts["state"], "assignee": counts["assignee"]}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "issues_in_scope": self.issues_in_scope,
+            "issues_to_change": self.issues_to_change,
+            "changes": len(self.changes),
+            "by_field": self.by_field(),
+            "held": len(self.held),
+            "conflicts": len(self.conflicts),
+        }
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """What happened to one planned change."""
+
+    change: Change
+    status: ResultStatus
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.change
+        return {
+            "issue_id": c.issue_id,
+            "field": c.field.value,
+            "before": c.before,
+            "after": c.after,
+            "rule": c.rule,
+            "source": str(c.source),
+            "status": self.status.value,
+            "error": self.error,
+        }
