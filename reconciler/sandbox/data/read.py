@@ -1,25 +1,21 @@
-"""Reading and writing sandbox data files (JSON), with times relative to load.
+"""Read a data file into an `OrgData`, checking the type of every field.
 
-A time is epoch milliseconds, an ISO 8601 string, ``"now"``, or an offset from
-the moment the file is loaded such as ``"-2h"`` or ``"-20d"`` (units s, m, h, d,
-w), so bundled data never goes stale. Offsets are kept as written when the file
-is saved again.
+Times are resolved against the moment of loading, and the expressions they were
+written with are kept beside the issues; the first problem found raises
+SandboxDataError naming where it is.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reconciler.errors import SandboxDataError
 from reconciler.model import Regression, State, Track, is_uuid
+from reconciler.sandbox.data.org import OrgData
+from reconciler.sandbox.data.times import TimeSpec, iso_from_ms, now_ms, parse_time
 from reconciler.sandbox.records import (
     SandboxCase,
     SandboxIssue,
@@ -28,60 +24,8 @@ from reconciler.sandbox.records import (
     default_track,
 )
 
-TimeSpec = int | str
-_OFFSET = re.compile(r"^([+-])(\d+)([smhdw])$")
-_UNIT_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 _ISSUE_TIME_FIELDS = ("first_seen", "last_seen")
 _REGRESSION_TIME_FIELDS = ("resolved_at", "regressed_at")
-
-
-@dataclass(frozen=True)
-class OrgData:
-    """Everything a data file describes, plus the time expressions it was written with."""
-
-    users: tuple[SandboxUser, ...] = ()
-    teams: tuple[SandboxTeam, ...] = ()
-    issues: tuple[SandboxIssue, ...] = ()
-    # issue id -> field ("first_seen", "regression.resolved_at", ...) -> spec as written
-    time_specs: Mapping[str, Mapping[str, TimeSpec]] = field(default_factory=dict)
-
-
-def now_ms() -> int:
-    """The current time in epoch milliseconds."""
-    return int(datetime.now(UTC).timestamp() * 1000)
-
-
-def iso_from_ms(ms: int) -> str:
-    """Epoch milliseconds as an ISO 8601 UTC string with a "Z"."""
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_time(value: object, now: int, where: str) -> int:
-    """A time spec as epoch ms; raises SandboxDataError for anything else."""
-    if isinstance(value, bool):
-        raise SandboxDataError(where, f"expected a time, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        if value == "now":
-            return now
-        offset = _OFFSET.match(value)
-        if offset:
-            sign, amount, unit = offset.groups()
-            delta = int(amount) * _UNIT_MS[unit]
-            return now - delta if sign == "-" else now + delta
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return int(moment.timestamp() * 1000)
-    raise SandboxDataError(
-        where, f"bad time {value!r}: use epoch ms, ISO 8601, 'now' or an offset like '-2h'"
-    )
 
 
 def load_data(path: Path, now: int | None = None) -> OrgData:
@@ -106,39 +50,6 @@ def org_from_dict(doc: object, now: int, source: str = "<data>") -> OrgData:
         issues.append(issue)
         specs[issue.id] = issue_specs
     return OrgData(users=users, teams=teams, issues=tuple(issues), time_specs=specs)
-
-
-def org_to_dict(org: OrgData) -> dict[str, Any]:
-    """The data document for an org, keeping relative time expressions as written."""
-    return {
-        "users": [_user_doc(u) for u in org.users],
-        "teams": [
-            {"id": t.id, "handle": t.handle, "name": t.name, "summary": t.summary}
-            for t in org.teams
-        ],
-        "issues": [_issue_doc(i, org.time_specs.get(i.id, {})) for i in org.issues],
-    }
-
-
-def write_json_atomically(path: Path, doc: Mapping[str, Any]) -> None:
-    """Write a JSON document so that readers see the old file or the new one, never half.
-
-    Raises SandboxDataError when the directory is not writable.
-    """
-    payload = json.dumps(doc, indent=2, sort_keys=False) + "\n"
-    directory = path.resolve().parent
-    try:
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as tmp:
-            tmp.write(payload)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        raise SandboxDataError(str(path), f"cannot write: {exc}") from exc
-
-
-# --------------------------------------------------------------------------- decoding
 
 
 def _list(doc: Mapping[str, Any], key: str) -> Sequence[Any]:
@@ -282,64 +193,3 @@ def _regression(raw: object, now: int, where: str, specs: dict[str, TimeSpec]) -
         regressed_at=stamps["regressed_at"],
         regressed_at_version=_opt_str(obj, "regressed_at_version", where),
     )
-
-
-# --------------------------------------------------------------------------- encoding
-
-
-def _user_doc(user: SandboxUser) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "handle": user.handle,
-        "name": user.name,
-        "title": user.title,
-        "disabled": user.disabled,
-        "status": user.status,
-    }
-
-
-def _issue_doc(issue: SandboxIssue, specs: Mapping[str, TimeSpec]) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "id": issue.id,
-        "service": issue.service,
-        "env": issue.env,
-        "error_type": issue.error_type,
-        "error_message": issue.error_message,
-        "file_path": issue.file_path,
-        "function_name": issue.function_name,
-        "languages": list(issue.languages),
-        "platform": issue.platform,
-        "track": issue.track.value,
-        "is_crash": issue.is_crash,
-        "first_seen": specs.get("first_seen", issue.first_seen),
-        "last_seen": specs.get("last_seen", issue.last_seen),
-        "first_seen_version": issue.first_seen_version,
-        "last_seen_version": issue.last_seen_version,
-        "state": issue.state.value,
-        "assignee_id": issue.assignee_id,
-        "team_owners": list(issue.team_ids),
-        "total_count": issue.total_count,
-    }
-    if issue.impacted_users is not None:
-        doc["impacted_users"] = issue.impacted_users
-    if issue.impacted_sessions is not None:
-        doc["impacted_sessions"] = issue.impacted_sessions
-    if issue.case is not None:
-        c = issue.case
-        doc["case"] = {
-            "id": c.id,
-            "key": c.key,
-            "status": c.status,
-            "created_at": c.created_at,
-            "modified_at": c.modified_at,
-            "closed_at": c.closed_at,
-        }
-    if issue.regression is not None:
-        r = issue.regression
-        doc["regression"] = {
-            "resolved_at": specs.get("regression.resolved_at", r.resolved_at),
-            "regressed_at": specs.get("regression.regressed_at", r.regressed_at),
-            "regressed_at_version": r.regressed_at_version,
-        }
-    return doc
