@@ -35,6 +35,12 @@ def search_body(request: SearchRequest) -> dict[str, Any]:
         attributes["persona"] = request.persona.value
     if request.states:
         attributes["states"] = [state.value for state in request.states]
+    if request.assignee_ids:
+        attributes["assignee_ids"] = list(request.assignee_ids)
+    if request.team_ids:
+        attributes["team_ids"] = list(request.team_ids)
+    if request.order_by:
+        attributes["order_by"] = request.order_by
     return {"data": {"type": "search_request", "attributes": attributes}}
 
 

@@ -358,3 +358,17 @@ def test_search_labels_assignees_from_included_users(
     }
     page = wire.parse_search_document(document)
     assert page.included[issue].assignee_label == label
+
+
+def test_search_body_carries_the_optional_filters_only_when_set() -> None:
+    team = "221b0179-6447-4d03-91c3-3ca98bf60e8a"
+    request = SearchRequest("*", 1, 2, persona=Persona.ALL, team_ids=(team,), order_by="PRIORITY")
+    attributes = wire.search_body(request)["data"]["attributes"]
+    assert attributes == {
+        "query": "*",
+        "from": 1,
+        "to": 2,
+        "persona": "ALL",
+        "team_ids": [team],
+        "order_by": "PRIORITY",
+    }

@@ -75,6 +75,9 @@ class SearchRequest:
     track: Track | None = None
     persona: Persona | None = None
     states: tuple[State, ...] = ()
+    assignee_ids: tuple[str, ...] = ()
+    team_ids: tuple[str, ...] = ()
+    order_by: str | None = None  # TOTAL_COUNT, FIRST_SEEN, IMPACTED_SESSIONS or PRIORITY
 
 
 class IssueApi(Protocol):

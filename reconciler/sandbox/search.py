@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from reconciler.errors import BadRequestError, QuerySyntaxError
-from reconciler.model import SEARCH_CAP, Persona, State, Track, is_uuid
+from reconciler.model import SEARCH_CAP, Persona, SearchRequest, State, Track, is_uuid
 from reconciler.query import matches, parse
 from reconciler.sandbox.records import SandboxIssue
 
@@ -16,26 +15,11 @@ _ORDERS = ("TOTAL_COUNT", "FIRST_SEEN", "IMPACTED_SESSIONS", "PRIORITY")
 _E = TypeVar("_E", Track, Persona)
 
 
-@dataclass(frozen=True)
-class SearchCriteria:
-    """A validated search request body."""
-
-    query: str
-    from_ms: int
-    to_ms: int
-    track: Track | None = None
-    persona: Persona | None = None
-    states: tuple[State, ...] = ()
-    assignee_ids: tuple[str, ...] = ()
-    team_ids: tuple[str, ...] = ()
-    order_by: str = "TOTAL_COUNT"
-
-
 def _bad(detail: str) -> BadRequestError:
     return BadRequestError("POST", SEARCH_PATH, 400, detail)
 
 
-def parse_criteria(body: object) -> SearchCriteria:
+def parse_criteria(body: object) -> SearchRequest:
     """The criteria of a search body; raises BadRequestError worded like the real API."""
     data = body.get("data") if isinstance(body, dict) else None
     attrs = data.get("attributes") if isinstance(data, dict) else None
@@ -54,7 +38,7 @@ def parse_criteria(body: object) -> SearchCriteria:
     order_by = attrs.get("order_by", "TOTAL_COUNT")
     if order_by not in _ORDERS:
         raise _bad(f"invalid json value for OrderBy: {order_by}")
-    return SearchCriteria(
+    return SearchRequest(
         query=query,
         from_ms=from_ms,
         to_ms=to_ms,
@@ -142,15 +126,15 @@ def facet_lookup(issue: SandboxIssue) -> Callable[[str | None], Sequence[str]]:
     return lookup
 
 
-def select(issues: Sequence[SandboxIssue], criteria: SearchCriteria) -> list[SandboxIssue]:
+def select(issues: Sequence[SandboxIssue], criteria: SearchRequest) -> list[SandboxIssue]:
     """The issues a search returns, best first, at most SEARCH_CAP; raises BadRequestError."""
     predicate = compile_query(criteria.query)
     chosen = [issue for issue in issues if _keeps(issue, criteria) and predicate(issue)]
-    chosen.sort(key=_order_key(criteria.order_by))
+    chosen.sort(key=_order_key(criteria.order_by or "TOTAL_COUNT"))
     return chosen[:SEARCH_CAP]
 
 
-def _keeps(issue: SandboxIssue, criteria: SearchCriteria) -> bool:
+def _keeps(issue: SandboxIssue, criteria: SearchRequest) -> bool:
     if not issue.active_between(criteria.from_ms, criteria.to_ms):
         return False
     if criteria.track is not None and issue.track is not criteria.track:
