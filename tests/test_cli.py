@@ -411,3 +411,22 @@ def test_demo_plans_applies_and_ends_with_no_changes() -> None:
     assert "$ reconciler apply --auto-approve examples/ownership.yaml" in result.stdout
     assert "Apply: 13 applied, 0 failed, 0 stale, 0 skipped." in result.stdout
     assert result.stdout.rstrip().endswith("No changes.")
+
+
+def test_assigning_keeps_a_wanted_open_state_with_a_second_write(
+    tmp_path: Path, env: dict[str, str], store: Store
+) -> None:
+    # The sandbox marks an OPEN issue ACKNOWLEDGED when it is assigned, as the real API.
+    pin = f"version: 1\nissues:\n  {OPEN_ID}:\n    state: OPEN\n    assignee: {BOB}\n"
+    path = write(tmp_path, pin)
+    planned = json.loads(run(["plan", "--format", "json", str(path)], env).stdout)
+    assert [(c["field"], c.get("keep_state")) for c in planned["changes"]] == [("assignee", "OPEN")]
+    result = run(["apply", "--auto-approve", str(path)], env)
+    assert result.exit_code == 0, result.stderr
+    counts = store.request_counts()
+    assert counts["PUT /api/v2/error-tracking/issues/{issue_id}/assignee"] == 1
+    assert counts["PUT /api/v2/error-tracking/issues/{issue_id}/state"] == 1
+    issue = store.issue(OPEN_ID)
+    assert issue is not None and issue.state is State.OPEN and issue.assignee_id == BOB
+    again = run(["apply", "--auto-approve", str(path)], env)
+    assert again.exit_code == 0 and store.write_count() == 2
