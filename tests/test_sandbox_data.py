@@ -137,6 +137,12 @@ def test_generator_is_deterministic_and_realistic() -> None:
     assert any(u.disabled for u in org.users)
 
 
+def test_generated_users_have_unique_emails_in_large_orgs() -> None:
+    users = generate_org_document(issues=10, services=2, seed=3, users=250)["users"]
+    emails = [user["email"] for user in users]
+    assert len(emails) == 250 and len(set(emails)) == 250
+
+
 def test_bundled_demo_material_is_consistent() -> None:
     org = load_data(bundled_data())
     assert 20 <= len(org.issues) <= 60

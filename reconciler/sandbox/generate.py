@@ -123,7 +123,8 @@ def generate_org(issues: int = 1000, services: int = 20, seed: int = 0, now: int
 
 
 def _user(rng: random.Random, n: int) -> dict[str, Any]:
-    first, last = _FIRST[n % len(_FIRST)], _LAST[(n // len(_FIRST) + n) % len(_LAST)]
+    # Mixed radix over first names, last names, then a number: unique for every n.
+    first, last = _FIRST[n % len(_FIRST)], _LAST[(n // len(_FIRST)) % len(_LAST)]
     email = f"{first}.{last}{n // (len(_FIRST) * len(_LAST)) or ''}@example.com"
     disabled = n % 9 == 5
     status = "Disabled" if disabled else ("Pending" if n % 13 == 12 else "Active")
