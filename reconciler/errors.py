@@ -196,15 +196,25 @@ class PinNotFoundError(ReconcilerError):
 
 
 class TruncatedSelectionError(ReconcilerError):
-    """A rule's search still returns the API's 100-issue cap in a one-minute slice."""
+    """A rule's search still returns the API's 100-issue cap in a one-minute slice, or
+    after as many searches as one rule may make (`searches`)."""
 
-    def __init__(self, rule: str, where: str, slice_desc: str) -> None:
+    def __init__(
+        self, rule: str, where: str, slice_desc: str, *, searches: int | None = None
+    ) -> None:
         self.rule = rule
         self.where = where
+        self.searches = searches
+        if searches is None:
+            what = f"selects more than 100 issues within one minute ({slice_desc})"
+        else:
+            what = (
+                f"still has slices of 100 issues after {searches} searches (the last one "
+                f"{slice_desc}): more than 100 of its issues are active at the same time"
+            )
         super().__init__(
-            f"{where}: rule {rule!r} selects more than 100 issues within one minute "
-            f"({slice_desc}); the API cannot list them all, so nothing is planned for it. "
-            "Narrow the rule's query or from_states"
+            f"{where}: rule {rule!r} {what}; the API cannot list them all, so nothing is "
+            "planned for it. Narrow the rule's query, window or from_states"
         )
 
 

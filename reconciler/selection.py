@@ -2,7 +2,9 @@
 
 Talks to Datadog only through the `IssueApi` protocol. The search endpoint
 returns at most SEARCH_CAP issues with no cursor, so a full answer is treated as
-truncated and the search is split until every slice is short (CONTRACT 4.5).
+truncated and the search is split until every slice is short (CONTRACT 4.5): first
+the `states` filter into one state per call, then the time window in halves down to
+one minute.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 MIN_SLICE_MS = 60_000  # below one minute the window is not split further
+# A guard, not a limit users should meet: ~2,000 calls list ~80,000 issues spread over
+# a window, while a pathological spread could take ~86,000 one-minute calls for 30 days.
+MAX_SEARCHES_PER_RULE = 2000
 
 
 @dataclass
@@ -52,9 +57,17 @@ class _Search:
 
     api: IssueApi
     rule: Rule
+    budget: int
     calls: int = 0
 
     def run(self, from_ms: int, to_ms: int, states: tuple[State, ...]) -> list[Issue]:
+        if self.calls >= self.budget:
+            raise TruncatedSelectionError(
+                self.rule.name,
+                str(self.rule.source),
+                _describe(from_ms, to_ms, states),
+                searches=self.calls,
+            )
         request = SearchRequest(
             query=self.rule.query,
             from_ms=from_ms,
@@ -67,11 +80,13 @@ class _Search:
         found = self.api.search(request)
         if len(found) < SEARCH_CAP:
             return found
+        if len(states) > 1:
+            # One state at a time first: at most five more calls, and it separates
+            # issues active all window long, which no time split ever can.
+            return [issue for state in states for issue in self.run(from_ms, to_ms, (state,))]
         if to_ms - from_ms > MIN_SLICE_MS:
             middle = from_ms + (to_ms - from_ms) // 2
             return self.run(from_ms, middle, states) + self.run(middle, to_ms, states)
-        if len(states) > 1:
-            return [issue for state in states for issue in self.run(from_ms, to_ms, (state,))]
         raise TruncatedSelectionError(
             self.rule.name, str(self.rule.source), _describe(from_ms, to_ms, states)
         )
@@ -85,13 +100,16 @@ def _describe(from_ms: int, to_ms: int, states: tuple[State, ...]) -> str:
     return f"from {iso(from_ms)} to {iso(to_ms)}, states {which}"
 
 
-def select_rule(api: IssueApi, rule: Rule, now_ms: int) -> list[Issue]:
+def select_rule(
+    api: IssueApi, rule: Rule, now_ms: int, *, max_searches: int = MAX_SEARCHES_PER_RULE
+) -> list[Issue]:
     """Every issue a rule's search returns over its window, sorted by id.
 
     Raises TruncatedSelectionError when a one-minute, one-state slice is still
-    full, and whatever the api raises (ApiError, NetworkError).
+    full or after `max_searches` calls, and whatever the api raises (ApiError,
+    NetworkError).
     """
-    search = _Search(api, rule)
+    search = _Search(api, rule, budget=max_searches)
     found = search.run(now_ms - rule.window_s * 1000, now_ms, tuple(rule.from_states))
     unique = {issue.id: issue for issue in found}
     logger.debug("rule %r: %d issue(s) in %d search call(s)", rule.name, len(unique), search.calls)

@@ -44,8 +44,15 @@ def uid(n: int) -> str:
     return f"00000000-0000-4000-8000-{n:012d}"
 
 
-def issue(n: int, last_seen: int, state: State = State.OPEN, service: str = "pay") -> Issue:
-    return Issue(id=uid(n), state=state, service=service, first_seen=last_seen, last_seen=last_seen)
+def issue(
+    n: int,
+    last_seen: int,
+    state: State = State.OPEN,
+    service: str = "pay",
+    first_seen: int | None = None,
+) -> Issue:
+    first = last_seen if first_seen is None else first_seen
+    return Issue(id=uid(n), state=state, service=service, first_seen=first, last_seen=last_seen)
 
 
 def rule(
@@ -150,16 +157,19 @@ def test_issue_spanning_several_slices_is_returned_once() -> None:
     assert [i.id for i in found].count(uid(500)) == 1
 
 
-def test_states_are_split_in_a_full_one_minute_slice() -> None:
-    # All at one instant, so whatever the split points one slice holds them all.
-    opened = spread(60, NOW - DAY_MS, 0, first=0)
-    acked = spread(60, NOW - DAY_MS, 0, first=100, state=State.ACKNOWLEDGED)
+def test_states_are_split_before_the_window() -> None:
+    # Active all window long: no time split could ever separate them.
+    opened = [issue(n, NOW - 1, first_seen=0) for n in range(60)]
+    acked = [issue(100 + n, NOW - 1, state=State.ACKNOWLEDGED, first_seen=0) for n in range(60)]
     api = FakeIssueApi(opened + acked)
     found = select_rule(api, rule(from_states=(State.OPEN, State.ACKNOWLEDGED)), NOW)
     assert len(found) == 120
-    one_state = [r for r in searches(api) if len(r.states) == 1]
-    assert [r.states for r in one_state] == [(State.OPEN,), (State.ACKNOWLEDGED,)]
-    assert all(r.to_ms - r.from_ms <= MINUTE_MS for r in one_state)
+    assert [r.states for r in searches(api)] == [
+        (State.OPEN, State.ACKNOWLEDGED),
+        (State.OPEN,),
+        (State.ACKNOWLEDGED,),
+    ]
+    assert {r.to_ms - r.from_ms for r in searches(api)} == {30 * DAY_MS}
 
 
 def test_full_one_minute_one_state_slice_is_a_truncation_error() -> None:
@@ -170,6 +180,16 @@ def test_full_one_minute_one_state_slice_is_a_truncation_error() -> None:
     assert caught.value.where == "triage.yaml:12:5"
     assert "within one minute" in str(caught.value)
     assert "states OPEN" in str(caught.value)
+
+
+def test_a_selection_past_the_search_budget_fails() -> None:
+    api = FakeIssueApi(spread(400, NOW - 20 * DAY_MS, 3_600_000))
+    with pytest.raises(TruncatedSelectionError) as caught:
+        select_rule(api, rule("huge"), NOW, max_searches=5)
+    assert caught.value.searches == 5
+    assert len(searches(api)) == 5
+    assert "after 5 searches" in str(caught.value)
+    assert len(select_rule(FakeIssueApi(api.issues.values()), rule("huge"), NOW)) == 400
 
 
 def test_search_calls_are_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
