@@ -829,11 +829,37 @@ def test_remaining_requests_do_not_pause(
 
 def test_a_pause_holds_every_thread(fake_time: FakeTime) -> None:
     limiter = RateLimiter(fake_time.sleep, fake_time.clock)
-    limiter.observe({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4"})
+    limiter.wait()
+    limiter.release({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4"})
     with ThreadPoolExecutor(max_workers=3) as pool:
         list(pool.map(lambda _: limiter.wait(), range(3)))
     assert fake_time.slept[0] == 4.0
     assert sum(fake_time.slept) == 4.0  # once the clock has passed the reset, nobody waits
+
+
+def test_requests_in_flight_spend_what_the_api_says_is_left(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(fake_time.sleep, fake_time.clock)
+    limiter.wait()
+    limiter.wait()  # a second request is already on its way
+    limiter.release({"X-RateLimit-Remaining": "2", "X-RateLimit-Reset": "10"})
+    limiter.wait()  # the one request left in this window
+    assert fake_time.slept == []
+    limiter.wait()  # none left: hold until the window resets, without a 429
+    assert fake_time.slept == [10.0]
+    limiter.wait()  # a new window: no allowance known, no wait
+    assert fake_time.slept == [10.0]
+
+
+def test_a_later_reset_is_a_new_window_with_its_own_allowance(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(fake_time.sleep, fake_time.clock)
+    limiter.wait()
+    limiter.release({"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "1"})
+    fake_time.now = 1.5  # past the first window's reset
+    limiter.wait()
+    limiter.release({"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "1"})
+    for _ in range(3):
+        limiter.wait()
+    assert fake_time.slept == []
 
 
 # --------------------------------------------------------------------------- users

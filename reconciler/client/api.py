@@ -200,6 +200,7 @@ class DatadogClient:
                     method, path, content=content, headers=headers, params=params
                 )
             except httpx.TransportError as exc:
+                self._limiter.release()
                 logger.debug("%s %s failed: %s", method, short, type(exc).__name__)
                 if attempt == attempts or isinstance(exc, httpx.UnsupportedProtocol):
                     reason = str(exc) or type(exc).__name__
@@ -209,7 +210,7 @@ class DatadogClient:
             status = response.status_code
             elapsed = self._clock() - started
             logger.debug("%s %s -> %d in %.3fs", method, short, status, elapsed)
-            self._limiter.observe(response.headers)
+            self._limiter.release(response.headers)
             if status < 400:
                 return response
             if attempt == attempts or (status != 429 and status < 500):

@@ -33,30 +33,66 @@ def header_seconds(value: str | None) -> float | None:
 
 
 class RateLimiter:
-    """Remembers the API's X-RateLimit-* headers and holds every thread during a pause."""
+    """Client-side pacing from the API's X-RateLimit-* headers, shared by every thread.
+
+    The API says how many requests are left in its window; the limiter lets the
+    client start only that many (less the ones already in flight) and then holds
+    every thread until the reset, so parallel workers do not storm into 429s.
+    """
 
     def __init__(self, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
         self._sleep = sleep
         self._clock = clock
         self._lock = threading.Lock()
         self._paused_until = 0.0
+        self._window_end = 0.0
+        self._left: float | None = None  # requests this client may still start in the window
+        self._in_flight = 0
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Pause everyone until the reset when a response says no request is left."""
+    def wait(self) -> None:
+        """Block until a request may start, then count it as in flight."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                if now >= self._window_end:
+                    self._left = None
+                delay = self._paused_until - now
+                if delay <= 0:
+                    if self._left is None or self._left > 0:
+                        if self._left is not None:
+                            self._left -= 1
+                        self._in_flight += 1
+                        return
+                    delay = self._window_end - now
+            logger.debug("rate limit reached; waiting %.1fs", delay)
+            self._sleep(delay)
+
+    def release(self, headers: Mapping[str, str] | None = None) -> None:
+        """A request ended (with the response's headers, when there was a response)."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            if headers is not None:
+                self._observe(headers)
+
+    def _observe(self, headers: Mapping[str, str]) -> None:
         remaining = header_seconds(headers.get("X-RateLimit-Remaining"))
         reset = header_seconds(headers.get("X-RateLimit-Reset"))
-        if remaining is not None and remaining <= 0 and reset is not None:
-            self.pause(reset)
+        if remaining is None or reset is None:
+            return
+        now = self._clock()
+        end = now + reset
+        if remaining <= 0:
+            self._paused_until = max(self._paused_until, end)
+        # Requests still in flight will spend part of what the API says is left.
+        left = remaining - self._in_flight
+        # Within one window the reset counts down to the same end; a later end is a new
+        # window, whose allowance replaces the old one.
+        if self._left is None or end > self._window_end + 0.5:
+            self._left, self._window_end = left, end
+        else:
+            self._left = min(self._left, left)
 
     def pause(self, seconds: float) -> None:
         """Hold every thread's next request for `seconds` from now."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
-
-    def wait(self) -> None:
-        """Sleep out the current pause, if any (each thread sleeps on its own)."""
-        with self._lock:
-            remaining = self._paused_until - self._clock()
-        if remaining > 0:
-            logger.debug("rate limit reached; waiting %.1fs", remaining)
-            self._sleep(remaining)
