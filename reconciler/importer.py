@@ -13,10 +13,13 @@ def _scalar(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:120]
+
+
 def _comment(issue: Issue) -> str:
     parts = [issue.service, issue.error_type, issue.error_message]
-    text = ": ".join(p for p in parts if p)
-    return " ".join(text.split())[:120]
+    return _one_line(": ".join(p for p in parts if p))
 
 
 def pins_config(issues: Sequence[Issue], header: Sequence[str] = ()) -> str:
@@ -32,5 +35,6 @@ def pins_config(issues: Sequence[Issue], header: Sequence[str] = ()) -> str:
         lines.append(f"  {issue.id}:" + (f"  # {comment}" if comment else ""))
         lines.append(f"    state: {issue.state.value}")
         assignee = _scalar(issue.assignee_id) if issue.assignee_id else "null"
-        lines.append(f"    assignee: {assignee}")
+        label = f"  # {_one_line(issue.assignee_label)}" if issue.assignee_label else ""
+        lines.append(f"    assignee: {assignee}{label}")
     return "\n".join(lines) + "\n"
