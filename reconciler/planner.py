@@ -265,7 +265,7 @@ def _diff(issues: Mapping[str, Issue], decisions: _Decisions) -> list[Change]:
         live = {Field.STATE: issue.state.value, Field.ASSIGNEE: _normalise_user(issue.assignee_id)}
         for decision in found:
             # Flat (issue, field) keys: DeepDiff costs ~10us per leaf but ~50us more per
-            # nested dict, so 20,000 issues diff in ~0.4 s flat instead of ~3 s nested.
+            # nested dict, so 20,000 issues diff in ~0.4 s flat instead of 1.5-4 s nested.
             if decision.held is None:
                 current[(issue_id, decision.field.value)] = live[decision.field]
                 desired[(issue_id, decision.field.value)] = decision.wanted
