@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
-from reconciler.applier import ApplyOutcome
-from reconciler.cli.workflow import Connection, ResultLog, connect, make_plan, run_apply
+from reconciler.applier import ApplyOutcome, apply_plan
+from reconciler.cli.workflow import Connection, connect, make_plan
 from reconciler.client import Credentials, DatadogClient
 from reconciler.model import (
     SEARCH_CAP,
@@ -150,9 +150,7 @@ def measure_apply(workload: Workload, parallelism: int, knobs: Knobs) -> ApplyRu
 
 
 def _apply(plan: Plan, client: DatadogClient, parallelism: int) -> ApplyOutcome:
-    return run_apply(
-        plan, client, parallelism=parallelism, recheck=False, log=ResultLog(None, None)
-    )
+    return apply_plan(plan, client, parallelism=parallelism)
 
 
 def measure_selection(workload: Workload, knobs: Knobs) -> list[SelectionRow]:

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.cli.workflow import ResultLog, make_plan, run_apply
+from reconciler.applier import apply_plan
+from reconciler.cli.workflow import make_plan
 from reconciler.client import Credentials, DatadogClient, RetryPolicy
 from reconciler.config import load_config
 from reconciler.model import Config, ResultStatus
 from reconciler.sandbox import Knobs, RunningSandbox, Store, generate_org, serve_in_thread
 from reconciler.sandbox.data import now_ms
-
-NO_LOG = ResultLog(None, None)
 
 CONFIG = """
 version: 1
@@ -63,7 +62,7 @@ def test_retries_absorb_5xx_and_dropped_connections(config: Config, flaky: Runni
     with client_for(flaky, attempts=12) as client:
         plan = make_plan(config, client, parallelism=1)
         assert plan.changes
-        outcome = run_apply(plan, client, parallelism=1, recheck=False, log=NO_LOG)
+        outcome = apply_plan(plan, client, parallelism=1)
         assert {r.status for r in outcome.results} == {ResultStatus.APPLIED}
         assert make_plan(config, client, parallelism=1).changes == ()
 
@@ -73,13 +72,13 @@ def test_a_rerun_finishes_what_faults_left_undone(config: Config, flaky: Running
         plan = make_plan(config, patient, parallelism=1)
     # One attempt only: some writes fail, each reported on its own change.
     with client_for(flaky, attempts=1) as hasty:
-        first = run_apply(plan, hasty, parallelism=1, recheck=False, log=NO_LOG)
+        first = apply_plan(plan, hasty, parallelism=1)
     failed = [r for r in first.results if r.status is ResultStatus.FAILED]
     assert failed and all(r.error for r in failed)
     assert len(failed) < len(first.results)
     with client_for(flaky, attempts=12) as patient:
         remaining = make_plan(config, patient, parallelism=1)
         assert {c.issue_id for c in remaining.changes} == {r.change.issue_id for r in failed}
-        rerun = run_apply(remaining, patient, parallelism=1, recheck=False, log=NO_LOG)
+        rerun = apply_plan(remaining, patient, parallelism=1)
         assert rerun.ok
         assert make_plan(config, patient, parallelism=1).changes == ()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from reconciler.applier import apply_plan
 from reconciler.cli.options import connection, connection_options, parallelism_option
 from reconciler.cli.plan import emit
-from reconciler.cli.workflow import ResultLog, connect, make_plan, run_apply
+from reconciler.cli.workflow import ResultLog, connect, make_plan
 from reconciler.config import load_config
 from reconciler.errors import ApplyRefusedError, PlanFileError, TooManyChangesError
 from reconciler.model import Config, Plan, ResultStatus
@@ -103,13 +104,10 @@ def apply(
         if not saved and not auto_approve:
             confirm(planned)
         progress = sys.stderr if fmt == "text" and sys.stderr.isatty() else None
-        outcome = run_apply(
-            planned,
-            client,
-            parallelism=parallelism,
-            recheck=saved,
-            log=ResultLog(log_file, progress),
-        )
+        with ResultLog(log_file, progress) as log:
+            outcome = apply_plan(
+                planned, client, parallelism=parallelism, recheck=saved, on_result=log
+            )
     if fmt == "json":
         click.echo(render_results_json(outcome.results).rstrip("\n"))
     else:

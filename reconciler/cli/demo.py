@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
+from reconciler.applier import apply_plan
 from reconciler.cli.options import parallelism_option, use_color
 from reconciler.cli.plan import emit
-from reconciler.cli.workflow import Connection, ResultLog, connect, make_plan, run_apply
+from reconciler.cli.workflow import Connection, connect, make_plan
 from reconciler.config import load_config
 from reconciler.render import render_results_text
 from reconciler.sandbox import Store, bundled_configs, bundled_data, serve_in_thread
@@ -53,9 +54,7 @@ def _run(configs: list[Path], data: Path, parallelism: int) -> None:
             emit(first, "text")
 
             _step(f"reconciler apply --auto-approve {names}")
-            outcome = run_apply(
-                first, client, parallelism=parallelism, recheck=False, log=ResultLog(None, None)
-            )
+            outcome = apply_plan(first, client, parallelism=parallelism)
             click.echo(render_results_text(outcome.results, users=first.users).rstrip("\n"))
             click.echo(f"(the sandbox received {sandbox.store.write_count()} writes)")
 

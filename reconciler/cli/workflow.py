@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from reconciler.applier import ApplyOutcome, apply_plan
 from reconciler.client import Credentials, DatadogClient, resolve_api_url
 from reconciler.model import ChangeResult, Config, Plan
 from reconciler.planner import build_plan
@@ -77,31 +76,31 @@ def make_plan(
 
 
 class ResultLog:
-    """Appends one JSON line per result to --log-file; safe from worker threads."""
+    """Appends one JSON line per result to --log-file and echoes progress; safe from
+    worker threads. A context manager: the log file is opened once for the whole run."""
 
     def __init__(self, path: Path | None, progress: TextIO | None) -> None:
         self._path = path
         self._progress = progress
         self._lock = threading.Lock()
+        self._file: TextIO | None = None
+
+    def __enter__(self) -> ResultLog:
+        if self._path is not None:
+            self._file = self._path.open("a", encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def __call__(self, result: ChangeResult) -> None:
         with self._lock:
-            if self._path is not None:
-                with self._path.open("a", encoding="utf-8") as log:
-                    log.write(result_log_line(result, datetime.now(UTC)) + "\n")
+            if self._file is not None:
+                self._file.write(result_log_line(result, datetime.now(UTC)) + "\n")
+                self._file.flush()  # a line per result survives a crash or Ctrl-C
             if self._progress is not None:
                 c = result.change
                 self._progress.write(f"{c.issue_id} {c.field.value}: {result.status.value}\n")
                 self._progress.flush()
-
-
-def run_apply(
-    plan: Plan,
-    client: DatadogClient,
-    *,
-    parallelism: int,
-    recheck: bool,
-    log: ResultLog,
-) -> ApplyOutcome:
-    """Send the plan's writes; per-change results, never raises for one failed write."""
-    return apply_plan(plan, client, parallelism=parallelism, recheck=recheck, on_result=log)
