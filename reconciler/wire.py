@@ -208,25 +208,15 @@ def parse_search_document(document: object) -> SearchPage:
             issue = parse_issue(raw)
             included[issue.id] = issue
         elif isinstance(raw, Mapping) and raw.get("type") == "user":
-            label = _user_label(raw)
+            # The API may send an included user with every field empty: no label then.
+            user = parse_user(raw)
+            label = user.email or user.handle or user.name
             if label:
-                labels[_id(raw, "included user")] = label
+                labels[user.id] = label
     for issue_id, issue in included.items():
         if issue.assignee_id in labels:
             included[issue_id] = replace(issue, assignee_label=labels[issue.assignee_id])
     return SearchPage(issue_ids=tuple(ids), included=included)
-
-
-def _user_label(resource: Mapping[str, Any]) -> str | None:
-    """How an `included` user reads in a plan; the API may send every field empty."""
-    attributes = resource.get("attributes")
-    if not isinstance(attributes, Mapping):
-        return None
-    for key in ("email", "handle", "name"):
-        text = _text(attributes.get(key))
-        if text:
-            return text
-    return None
 
 
 # --------------------------------------------------------------------------- users

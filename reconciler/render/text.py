@@ -65,9 +65,7 @@ def render_text_notes(plan: Plan, *, color: bool = False) -> str:
     """The held and conflicts sections alone ("" when there are none), for a caller that
     keeps stdout to exactly `No changes.` and shows them on stderr."""
     sections = _note_sections(plan, _painter(color))
-    return "".join("\n".join(section) + "\n\n" for section in sections).rstrip("\n") + (
-        "\n" if sections else ""
-    )
+    return "\n\n".join("\n".join(section) for section in sections) + "\n" if sections else ""
 
 
 def _note_sections(plan: Plan, paint: Paint) -> list[list[str]]:
