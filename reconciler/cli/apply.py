@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from reconciler.applier import apply_plan
-from reconciler.cli.options import connection, connection_options, parallelism_option
+from reconciler.cli.options import connection_options, parallelism_option
 from reconciler.cli.plan import emit
-from reconciler.cli.workflow import ResultLog, connect, make_plan
+from reconciler.cli.workflow import Connection, ResultLog, connect, make_plan
 from reconciler.config import load_config
 from reconciler.errors import ApplyRefusedError, PlanFileError, TooManyChangesError
 from reconciler.model import Config, Plan, ResultStatus
@@ -89,7 +89,7 @@ def apply(
     # The config is checked before anything touches the network.
     source: Path | Config = plan_file if plan_file is not None else load_config(paths)
     saved = isinstance(source, Path)
-    with connect(connection(site, api_url)) as client:
+    with connect(Connection(site, api_url)) as client:
         if isinstance(source, Path):
             planned = saved_plan(source, client.api_url)
         else:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import connection, connection_options
-from reconciler.cli.workflow import connect, iso_utc, now_ms
+from reconciler.cli.options import connection_options
+from reconciler.cli.workflow import Connection, connect, iso_utc, now_ms
 from reconciler.config import parse_duration
 from reconciler.errors import DurationError
 from reconciler.importer import pins_config
@@ -55,7 +55,7 @@ def import_(
         persona=Persona(persona) if persona else None,
     )
     now = now_ms()
-    with connect(connection(site, api_url)) as client:
+    with connect(Connection(site, api_url)) as client:
         issues = select_rule(client, rule, now)
     scope = f"--track {track}" if track else f"--persona {persona}"
     command = f"reconciler import --query {shlex.quote(query)} {scope} --window {window}"

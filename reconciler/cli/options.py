@@ -10,8 +10,6 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.cli.workflow import Connection
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("text", "json", "markdown")
@@ -43,10 +41,6 @@ def parallelism_option(func: F) -> F:
         show_default=True,
         help="Requests in flight at once.",
     )(func)
-
-
-def connection(site: str | None, api_url: str | None) -> Connection:
-    return Connection(site=site, api_url=api_url, env=dict(os.environ))
 
 
 def use_color() -> bool:

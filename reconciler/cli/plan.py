@@ -9,12 +9,11 @@ import click
 from reconciler.cli.options import (
     FORMATS,
     config_paths,
-    connection,
     connection_options,
     parallelism_option,
     use_color,
 )
-from reconciler.cli.workflow import connect, make_plan
+from reconciler.cli.workflow import Connection, connect, make_plan
 from reconciler.config import load_config
 from reconciler.errors import StrictConflictError
 from reconciler.model import Plan
@@ -97,7 +96,7 @@ def plan(
     """Fetch the live issues, diff them with the configuration, show what would change."""
     config = load_config(paths)
     check_targets(config, targets)
-    with connect(connection(site, api_url)) as client:
+    with connect(Connection(site, api_url)) as client:
         result = make_plan(config, client, parallelism=parallelism, targets=targets)
     if strict and result.conflicts:
         emit(result, "text", err=True)
