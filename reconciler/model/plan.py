@@ -137,10 +137,11 @@ class Plan:
         return len({c.issue_id for c in self.changes})
 
     def by_field(self) -> dict[str, int]:
-        counts = {f.value: 0 for f in Field}
+        """Changes per field, state first as in CONTRACT 6."""
+        counts = {Field.STATE.value: 0, Field.ASSIGNEE.value: 0}
         for change in self.changes:
             counts[change.field.value] += 1
-        return {"state": counts["state"], "assignee": counts["assignee"]}
+        return counts
 
     def summary(self) -> dict[str, Any]:
         return {
