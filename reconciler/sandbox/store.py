@@ -114,12 +114,6 @@ class Store:
             self._time_specs.pop(issue.id, None)
             self._save()
 
-    def put_user(self, user: SandboxUser) -> None:
-        """Add or replace a user."""
-        with self._lock:
-            self._users[user.id] = user
-            self._save()
-
     def set_state(self, issue_id: str, state: State) -> SandboxIssue | None:
         """Move an issue to `state`; None when there is no such issue."""
         with self._lock:
