@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli.sandbox import sandbox as sandbox_cli
-from reconciler.errors import SandboxDataError
 from reconciler.model import State
 from reconciler.sandbox import (
     Store,
@@ -21,6 +20,7 @@ from reconciler.sandbox import (
     org_from_dict,
 )
 from reconciler.sandbox.data import parse_time
+from reconciler.sandbox.errors import SandboxDataError
 
 NOW = 1_780_000_000_000
 USER = "7c0b5b9e-3f1a-4e8e-9a51-2d4f6c1e8a01"

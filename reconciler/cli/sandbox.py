@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from reconciler.errors import ReconcilerError
 from reconciler.sandbox import Knobs, Store, bundled_data, generate_org_document, serve_forever
 from reconciler.sandbox.data import write_json_atomically
+from reconciler.sandbox.errors import SandboxError
 
 _FRACTION = click.FloatRange(0.0, 1.0)
 
@@ -21,7 +21,13 @@ def sandbox() -> None:
 
 @sandbox.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8126, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8126,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
 @click.option(
     "--data",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -80,14 +86,17 @@ def serve(
     )
     try:
         store = Store.from_file(data or bundled_data(), persist=persist)
-    except ReconcilerError as exc:
+
+        def announce(url: str) -> None:
+            counts = f"{len(store.issues())} issues, {len(store.users())} users"
+            click.echo(f"Sandbox: {counts}, listening on {url} (Ctrl-C to stop)", err=True)
+            click.echo(f"Point the reconciler at it: export DD_API_URL={url}", err=True)
+            if api_key is None or app_key is None:
+                click.echo("Any non-empty DD_API_KEY / DD_APP_KEY is accepted.", err=True)
+
+        serve_forever(store, knobs, host, port, announce)
+    except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
-    url = f"http://{host}:{port}"
-    click.echo(f"Sandbox: {len(store.issues())} issues, {len(store.users())} users", err=True)
-    click.echo(f"Point the reconciler at it: export DD_API_URL={url}", err=True)
-    if api_key is None or app_key is None:
-        click.echo("Any non-empty DD_API_KEY / DD_APP_KEY is accepted.", err=True)
-    serve_forever(store, knobs, host, port)
 
 
 @sandbox.command()
@@ -108,7 +117,7 @@ def generate(issues: int, services: int, users: int | None, seed: int, out: Path
         return
     try:
         write_json_atomically(out, document)
-    except ReconcilerError as exc:
+    except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {issues} issues over {services} services to {out}", err=True)
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from reconciler.errors import BadRequestError, QuerySyntaxError
+from reconciler.errors import QuerySyntaxError
 from reconciler.model import SEARCH_CAP, Persona, SearchRequest, State, Track, is_uuid
 from reconciler.query import matches, parse
+from reconciler.sandbox.errors import ApiAnswer
 from reconciler.sandbox.records import SandboxIssue
 
-SEARCH_PATH = "/api/v2/error-tracking/issues/search"
 _ORDERS = ("TOTAL_COUNT", "FIRST_SEEN", "IMPACTED_SESSIONS", "PRIORITY")
 _E = TypeVar("_E", Track, Persona)
 
 
-def _bad(detail: str) -> BadRequestError:
-    return BadRequestError("POST", SEARCH_PATH, 400, detail)
+def _bad(detail: str) -> ApiAnswer:
+    return ApiAnswer(400, detail)
 
 
 def parse_criteria(body: object) -> SearchRequest:
-    """The criteria of a search body; raises BadRequestError worded like the real API."""
+    """The criteria of a search body; raises ApiAnswer worded like the real API."""
     data = body.get("data") if isinstance(body, dict) else None
     attrs = data.get("attributes") if isinstance(data, dict) else None
     if not isinstance(attrs, dict):
@@ -86,7 +86,7 @@ def _uuids(value: object, name: str) -> tuple[str, ...]:
 
 
 def compile_query(query: str) -> Callable[[SandboxIssue], bool]:
-    """A predicate for the event-search query; raises BadRequestError when it does not parse."""
+    """A predicate for the event-search query; raises ApiAnswer when it does not parse."""
     if query.strip() in ("", "*"):
         return lambda _issue: True
     try:
@@ -127,7 +127,7 @@ def facet_lookup(issue: SandboxIssue) -> Callable[[str | None], Sequence[str]]:
 
 
 def select(issues: Sequence[SandboxIssue], criteria: SearchRequest) -> list[SandboxIssue]:
-    """The issues a search returns, best first, at most SEARCH_CAP; raises BadRequestError."""
+    """The issues a search returns, best first, at most SEARCH_CAP; raises ApiAnswer."""
     predicate = compile_query(criteria.query)
     chosen = [issue for issue in issues if _keeps(issue, criteria) and predicate(issue)]
     chosen.sort(key=_order_key(criteria.order_by or "TOTAL_COUNT"))

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import SandboxDataError
 from reconciler.model import Regression, State, Track, is_uuid
 from reconciler.sandbox.data.org import OrgData
 from reconciler.sandbox.data.times import TimeSpec, iso_from_ms, now_ms, parse_time
+from reconciler.sandbox.errors import SandboxDataError
 from reconciler.sandbox.records import (
     SandboxCase,
     SandboxIssue,

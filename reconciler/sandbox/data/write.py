@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import SandboxDataError
 from reconciler.sandbox.data.org import OrgData
 from reconciler.sandbox.data.times import TimeSpec
+from reconciler.sandbox.errors import SandboxDataError
 from reconciler.sandbox.records import SandboxIssue, SandboxUser
 
 
