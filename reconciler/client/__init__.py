@@ -15,6 +15,7 @@ from reconciler.client.settings import (
     SITES,
     Credentials,
     resolve_api_url,
+    resolve_ui_host,
     site_label,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "RateLimiter",
     "RetryPolicy",
     "resolve_api_url",
+    "resolve_ui_host",
     "site_label",
 ]
