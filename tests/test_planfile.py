@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -207,3 +208,14 @@ def test_more_invalid_documents(edit, reason):
     edit(doc)
     with pytest.raises(PlanFileError, match=reason.replace("[", r"\[").replace("]", r"\]")):
         plan_from_document(doc, where="mem")
+
+
+def test_a_saved_plan_keeps_its_links(tmp_path):
+    linked = dataclasses.replace(rich_plan(), ui_host="app.datadoghq.eu")
+    path = tmp_path / "plan.json"
+    path.write_text(render_json(linked), encoding="utf-8")
+    loaded = load_plan(path)
+    assert loaded.ui_host == "app.datadoghq.eu"
+    assert loaded.issue_url(ISSUE_A) == (
+        f"https://app.datadoghq.eu/error-tracking?issueId={ISSUE_A}"
+    )
