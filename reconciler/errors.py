@@ -25,8 +25,7 @@ never contains an API or application key.
     ├── StrictConflictError    conflicts under --strict
     ├── UnknownTargetError     a --target is neither a rule name nor an issue UUID
     ├── TooManyChangesError    the plan exceeds max_changes without --force
-    ├── ApplyRefusedError      no terminal and no --auto-approve
-    └── SandboxDataError       a sandbox data file cannot be read or is malformed
+    └── ApplyRefusedError      no terminal and no --auto-approve
 """
 
 from __future__ import annotations
@@ -282,15 +281,3 @@ class TooManyChangesError(ReconcilerError):
 
 class ApplyRefusedError(ReconcilerError):
     """Apply needs an explicit approval that it did not get."""
-
-
-class SandboxDataError(ReconcilerError):
-    """A sandbox data file cannot be read, or an entry in it is malformed."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(
-            f"{path}: not a usable sandbox data file: {reason}. "
-            "Fix the entry, or regenerate the file with `reconciler sandbox generate`"
-        )

@@ -121,7 +121,9 @@ class _Reader:
             for i, item in enumerate(_typed(doc["held"], list, "held"))
         )
         checksum = _typed(doc["checksum"], str, "checksum")
-        if checksum != plan_checksum(changes):
+        api_url = _typed(doc["api_url"], str, "api_url")
+        max_changes = _typed(doc.get("max_changes", 100), int, "max_changes")
+        if checksum != plan_checksum(changes, api_url, max_changes):
             raise _Invalid(
                 "the checksum does not match the changes (the file was edited after it "
                 "was written); run `reconciler plan --out` again"
@@ -141,9 +143,9 @@ class _Reader:
             issues_in_scope=_typed(
                 summary.get("issues_in_scope", 0), int, "summary.issues_in_scope"
             ),
-            max_changes=_typed(doc.get("max_changes", 100), int, "max_changes"),
+            max_changes=max_changes,
             generated_at=_typed(doc["generated_at"], str, "generated_at"),
-            api_url=_typed(doc["api_url"], str, "api_url"),
+            api_url=api_url,
             config_digest=_typed(doc["config_digest"], str, "config_digest"),
             users=self._users(doc.get("users", {})),
         )

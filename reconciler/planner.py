@@ -209,9 +209,12 @@ def _hold_reason(issue: Issue, decision: _Decision, now_ms: int) -> HoldReason |
     if decision.wanted != State.RESOLVED or issue.state is State.RESOLVED:
         return None
     owner = decision.owner
+    if "last_seen" in issue.unreadable:
+        return HoldReason.GRACE
     if issue.last_seen is not None and now_ms - issue.last_seen < owner.grace_s * 1000:
         return HoldReason.GRACE
-    if issue.regression is not None and not owner.resolve_regressions:
+    regressed = issue.regression is not None or "regression" in issue.unreadable
+    if regressed and not owner.resolve_regressions:
         return HoldReason.REGRESSED
     return None
 

@@ -197,7 +197,7 @@ def test_a_failed_write_fails_only_its_change():
     ]
     assert "HTTP 500" in (outcome.results[0].error or "")
     assert ("set_state", ISSUE_A, State.IGNORED) in api.writes()
-    assert outcome.counts() == {"applied": 2, "failed": 1, "stale": 0, "skipped": 0}
+    assert outcome.counts() == {"applied": 2, "unchanged": 0, "failed": 1, "stale": 0, "skipped": 0}
     assert not outcome.ok
 
 

@@ -22,6 +22,7 @@ from reconciler.client import (
     RateLimiter,
     RetryPolicy,
     resolve_api_url,
+    resolve_ui_host,
     site_label,
 )
 from reconciler.errors import (
@@ -398,6 +399,26 @@ def test_every_site_maps_to_its_api_host(site: str) -> None:
     url = resolve_api_url(None, None, {"DD_SITE": site})
     assert url == f"https://api.{site}"
     assert site_label(url) == site
+
+
+@pytest.mark.parametrize(
+    ("site", "env", "expected"),
+    [
+        pytest.param(None, {}, "app.datadoghq.com", id="default-site"),
+        pytest.param("datadoghq.eu", {}, "app.datadoghq.eu", id="eu"),
+        pytest.param(None, {"DD_SITE": "us5.datadoghq.com"}, "us5.datadoghq.com", id="us5"),
+        pytest.param(None, {"DD_SITE": "ddog-gov.com"}, "app.ddog-gov.com", id="gov"),
+        pytest.param(None, {"DD_API_URL": "http://127.0.0.1:8126"}, None, id="api-url-no-site"),
+        pytest.param(
+            None,
+            {"DD_API_URL": "http://127.0.0.1:8126", "DD_SITE": "datadoghq.eu"},
+            "app.datadoghq.eu",
+            id="api-url-with-site",
+        ),
+    ],
+)
+def test_ui_host_follows_the_site(site: str | None, env: dict[str, str], expected: str) -> None:
+    assert resolve_ui_host(site, None, env) == expected
 
 
 @pytest.mark.parametrize(

@@ -158,10 +158,13 @@ def test_issue_state_falls_back_to_keep_state_then_open():
     plan = plan_from_document(doc, where="mem")
     issue_c = next(c for c in plan.changes if c.issue_id.endswith("3")).issue
     assert issue_c is not None and issue_c.state is State.OPEN
+
+
+def test_a_tampered_keep_state_is_refused():
+    doc = _doc()
     doc["changes"][4]["keep_state"] = "ACKNOWLEDGED"
-    loaded = plan_from_document(doc, where="mem")
-    assert loaded.changes[4].issue.state is State.ACKNOWLEDGED
-    assert loaded.changes[4].keep_state is State.ACKNOWLEDGED
+    with pytest.raises(PlanFileError, match="checksum does not match"):
+        plan_from_document(doc, where="mem")
 
 
 def test_change_without_issue_summary_loads_without_issue():

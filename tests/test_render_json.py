@@ -105,7 +105,7 @@ def test_results_json_matches_golden():
 def test_results_json_summary_counts_every_status():
     doc = json.loads(render_results_json([_result(ResultStatus.STALE)]))
     assert doc["format_version"] == 1
-    assert doc["summary"] == {"applied": 0, "failed": 0, "stale": 1, "skipped": 0}
+    assert doc["summary"] == {"applied": 0, "unchanged": 0, "failed": 0, "stale": 1, "skipped": 0}
     assert list(doc["results"][0]) == [
         "issue_id",
         "field",

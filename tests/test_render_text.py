@@ -119,7 +119,7 @@ def test_results_text_closing_line_for_no_results():
 
 def test_results_text_colours_only_when_asked():
     result = _result(Field.STATE, ResultStatus.FAILED, "boom")
-    assert "\x1b[31mfailed \x1b[0m" in render_results_text([result], color=True)
+    assert "\x1b[31mfailed   \x1b[0m" in render_results_text([result], color=True)
     assert "\x1b" not in render_results_text([result])
 
 

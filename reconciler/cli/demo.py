@@ -16,6 +16,7 @@ from reconciler.cli.workflow import Connection, connect, make_plan
 from reconciler.config import load_config
 from reconciler.render import render_results_text
 from reconciler.sandbox import Store, bundled_configs, bundled_data, serve_in_thread
+from reconciler.sandbox.errors import SandboxError
 
 # The sandbox accepts any non-empty keys; these never leave this machine.
 DEMO_ENV = {"DD_API_KEY": "demo-api-key", "DD_APP_KEY": "demo-application-key"}
@@ -38,9 +39,14 @@ def demo(parallelism: int) -> None:
         for path in (*bundled_configs(), bundled_data()):
             shutil.copyfile(path, examples / path.name)
         with contextlib.chdir(scratch):
-            _run(
-                sorted(Path("examples").glob("*.yaml")), examples / bundled_data().name, parallelism
-            )
+            try:
+                _run(
+                    sorted(Path("examples").glob("*.yaml")),
+                    examples / bundled_data().name,
+                    parallelism,
+                )
+            except SandboxError as exc:
+                raise click.ClickException(str(exc)) from exc
 
 
 def _run(configs: list[Path], data: Path, parallelism: int) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from reconciler.errors import ReconcilerError
 from reconciler.sandbox import Knobs, Store, bundled_data, generate_org_document, serve_forever
 from reconciler.sandbox.data import write_json_atomically
+from reconciler.sandbox.errors import SandboxError
 
 _FRACTION = click.FloatRange(0.0, 1.0)
 
@@ -21,13 +21,24 @@ def sandbox() -> None:
 
 @sandbox.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8126, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8126,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
 @click.option(
     "--data",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Org data file (JSON); the bundled demo org when omitted.",
+    help="Org data: a JSON data file or an SQLite org; the bundled demo org when omitted.",
 )
-@click.option("--persist", is_flag=True, help="Write every change back to --data (atomically).")
+@click.option(
+    "--persist",
+    is_flag=True,
+    help="Keep every change: in FILE.sqlite beside a JSON --data FILE (seeded from it on "
+    "first use), or in an SQLite --data file itself.",
+)
 @click.option("--latency-ms", default=0.0, type=click.FloatRange(min=0), help="Delay per request.")
 @click.option("--rate-limit", type=click.IntRange(min=1), help="Requests allowed per period.")
 @click.option("--rate-period", default=60.0, type=click.FloatRange(min=0.001), show_default=True)
@@ -80,14 +91,24 @@ def serve(
     )
     try:
         store = Store.from_file(data or bundled_data(), persist=persist)
-    except ReconcilerError as exc:
+    except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
-    url = f"http://{host}:{port}"
-    click.echo(f"Sandbox: {len(store.issues())} issues, {len(store.users())} users", err=True)
-    click.echo(f"Point the reconciler at it: export DD_API_URL={url}", err=True)
-    if api_key is None or app_key is None:
-        click.echo("Any non-empty DD_API_KEY / DD_APP_KEY is accepted.", err=True)
-    serve_forever(store, knobs, host, port)
+
+    def announce(url: str) -> None:
+        counts = f"{store.issue_count()} issues, {len(store.users())} users"
+        click.echo(f"Sandbox: {counts}, listening on {url} (Ctrl-C to stop)", err=True)
+        if store.database is not None:
+            click.echo(f"Changes are kept in {store.database}", err=True)
+        click.echo(f"Point the reconciler at it: export DD_API_URL={url}", err=True)
+        if api_key is None or app_key is None:
+            click.echo("Any non-empty DD_API_KEY / DD_APP_KEY is accepted.", err=True)
+
+    try:
+        serve_forever(store, knobs, host, port, announce)
+    except SandboxError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
 
 
 @sandbox.command()
@@ -108,7 +129,7 @@ def generate(issues: int, services: int, users: int | None, seed: int, out: Path
         return
     try:
         write_json_atomically(out, document)
-    except ReconcilerError as exc:
+    except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {issues} issues over {services} services to {out}", err=True)
 

@@ -3,7 +3,7 @@
 This package is the library's one network seam (besides the sandbox).
 `DatadogClient` implements `model.IssueApi`; pass `transport=` to talk to anything
 else (respx in tests, the in-process sandbox). The JSON:API mapping is in
-`reconciler.wire`.
+`reconciler.client.wire`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from reconciler.client.settings import (
     SITES,
     Credentials,
     resolve_api_url,
+    resolve_ui_host,
     site_label,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "RateLimiter",
     "RetryPolicy",
     "resolve_api_url",
+    "resolve_ui_host",
     "site_label",
 ]

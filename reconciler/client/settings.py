@@ -21,6 +21,12 @@ SITES = (
     "us2.ddog-gov.com",
 )
 DEFAULT_SITE = "datadoghq.com"
+# The web UI host of each site (api-notes 7); the others serve the UI on the site itself.
+_UI_HOSTS = {
+    "datadoghq.com": "app.datadoghq.com",
+    "datadoghq.eu": "app.datadoghq.eu",
+    "ddog-gov.com": "app.ddog-gov.com",
+}
 
 
 @dataclass(frozen=True, repr=False)
@@ -116,3 +122,20 @@ def site_label(api_url: str) -> str:
     host = urlsplit(api_url).netloc.lower()
     site = host.removeprefix("api.")
     return site if host.startswith("api.") and site in SITES else host
+
+
+def resolve_ui_host(site: str | None, api_url: str | None, env: Mapping[str, str]) -> str | None:
+    """The web UI host issue links point at: that of --site / DD_SITE; with --api-url or
+    DD_API_URL and no site, None (no links). Raises SettingsError on an unknown site."""
+    chosen = (site or env.get("DD_SITE", "")).strip().lower()
+    overridden = bool(api_url or env.get("DD_API_URL", "").strip())
+    if not chosen:
+        if overridden:
+            return None
+        chosen = DEFAULT_SITE
+    if chosen not in SITES:
+        origin = "--site" if site else "DD_SITE"
+        raise SettingsError(
+            origin, f"{origin} {chosen!r} is not a Datadog site; use one of: {', '.join(SITES)}"
+        )
+    return _UI_HOSTS.get(chosen, chosen)

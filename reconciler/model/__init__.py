@@ -34,6 +34,7 @@ from reconciler.model.plan import (
     Conflict,
     Held,
     Plan,
+    issue_url,
     plan_checksum,
 )
 
@@ -64,5 +65,6 @@ __all__ = [
     "Track",
     "User",
     "is_uuid",
+    "issue_url",
     "plan_checksum",
 ]

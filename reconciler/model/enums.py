@@ -52,6 +52,7 @@ class HoldReason(StrEnum):
 
 class ResultStatus(StrEnum):
     APPLIED = "applied"
+    UNCHANGED = "unchanged"  # a saved plan's field already had its `after` value
     FAILED = "failed"
     STALE = "stale"
     SKIPPED = "skipped"

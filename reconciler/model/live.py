@@ -41,6 +41,9 @@ class Issue:
     regression: Regression | None = None
     team_ids: tuple[str, ...] = ()
     assignee_label: str | None = None  # the assignee's email or handle, when the API says
+    # Guard fields ("last_seen", "regression") the API sent but the tool could not read:
+    # the guards treat them as "still firing" / "regressed", never as absent (CONTRACT 4.4).
+    unreadable: frozenset[str] = frozenset()
 
     def summary(self) -> dict[str, str | None]:
         """The short description shown beside a change (CONTRACT 6, `issue`)."""

@@ -95,11 +95,24 @@ class Conflict:
         }
 
 
-def plan_checksum(changes: Sequence[Change]) -> str:
-    """SHA-256 over the sorted (issue_id, field, before, after) tuples."""
-    rows = sorted((c.issue_id, c.field.value, c.before, c.after) for c in changes)
-    payload = json.dumps(rows, separators=(",", ":"), sort_keys=False).encode()
+def plan_checksum(changes: Sequence[Change], api_url: str, max_changes: int) -> str:
+    """SHA-256 over everything that drives a write (CONTRACT 6): the sorted
+    (issue_id, field, before, after, keep_state) tuples, `api_url` and `max_changes`."""
+    rows = sorted(
+        (c.issue_id, c.field.value, c.before, c.after, c.keep_state.value if c.keep_state else None)
+        for c in changes
+    )
+    payload = json.dumps(
+        {"changes": rows, "api_url": api_url, "max_changes": max_changes},
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
     return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+def issue_url(ui_host: str | None, issue_id: str) -> str | None:
+    """The issue's page in the Datadog web UI, or None when the UI host is unknown."""
+    return f"https://{ui_host}/error-tracking?issueId={issue_id}" if ui_host else None
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,7 @@ class Plan:
     api_url: str = ""
     config_digest: str = ""
     users: Mapping[str, str] = field(default_factory=dict)  # user id -> label, for display
+    ui_host: str | None = None  # the web UI host issue links point at; None: no links
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(sorted(self.changes, key=lambda c: c.sort_key)))
@@ -130,7 +144,10 @@ class Plan:
 
     @property
     def checksum(self) -> str:
-        return plan_checksum(self.changes)
+        return plan_checksum(self.changes, self.api_url, self.max_changes)
+
+    def issue_url(self, issue_id: str) -> str | None:
+        return issue_url(self.ui_host, issue_id)
 
     @property
     def issues_to_change(self) -> int:

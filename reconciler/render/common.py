@@ -74,6 +74,8 @@ def result_counts(results: Sequence[ChangeResult]) -> dict[str, int]:
 
 
 def results_summary_line(results: Sequence[ChangeResult]) -> str:
-    """`Apply: N applied, N failed, N stale, N skipped.`"""
+    """`Apply: N applied, N failed, N stale, N skipped.`, with `N unchanged` when there are any
+    (only a re-applied saved plan has them)."""
     counts = result_counts(results)
-    return "Apply: " + ", ".join(f"{n} {status}" for status, n in counts.items()) + "."
+    shown = {s: n for s, n in counts.items() if n or s != ResultStatus.UNCHANGED.value}
+    return "Apply: " + ", ".join(f"{n} {status}" for status, n in shown.items()) + "."

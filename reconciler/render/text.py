@@ -25,6 +25,7 @@ _MAGENTA = "\x1b[35m"
 
 _STATUS_COLOURS = {
     ResultStatus.APPLIED: _GREEN,
+    ResultStatus.UNCHANGED: _GREEN,
     ResultStatus.FAILED: _RED,
     ResultStatus.STALE: _YELLOW,
     ResultStatus.SKIPPED: _YELLOW,

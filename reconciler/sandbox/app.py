@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reconciler.errors import ApiError, BadRequestError, NotFoundError
 from reconciler.model import State, is_uuid
 from reconciler.sandbox import jsonapi
+from reconciler.sandbox.errors import ApiAnswer
 from reconciler.sandbox.knobs import JSONAPI, Knobs, SandboxMiddleware
 from reconciler.sandbox.records import SandboxIssue
-from reconciler.sandbox.search import parse_criteria, select
+from reconciler.sandbox.search import parse_criteria
 from reconciler.sandbox.store import Store
 
 ISSUE_PATH = "/api/v2/error-tracking/issues/{issue_id}"
@@ -53,9 +53,9 @@ class _Endpoints:
         return self._middleware[0].knobs
 
     async def search(self, request: Request) -> Response:
-        includes = _includes(request, _SEARCH_INCLUDES, "POST")
-        criteria = parse_criteria(await _json_body(request, "POST"))
-        issues = select(self.store.issues(), criteria)
+        includes = _includes(request, _SEARCH_INCLUDES)
+        criteria = parse_criteria(await _json_body(request))
+        issues = self.store.search(criteria)
         body: dict[str, Any] = {"data": [jsonapi.search_result(i) for i in issues]}
         if "issue" in includes:
             wanted = {name.removeprefix("issue.") for name in includes if name != "issue"}
@@ -65,8 +65,8 @@ class _Endpoints:
         return JsonApiResponse(body)
 
     async def get_issue(self, request: Request) -> Response:
-        includes = _includes(request, _GET_INCLUDES, "GET")
-        issue = self._existing(request, "GET")
+        includes = _includes(request, _GET_INCLUDES)
+        issue = self._existing(request)
         body: dict[str, Any] = {"data": jsonapi.issue_resource(issue)}
         if includes:
             body["included"] = jsonapi.included_for([issue], self.store, includes)
@@ -74,40 +74,38 @@ class _Endpoints:
 
     async def update_state(self, request: Request) -> Response:
         # The real API answered 404 before looking at the body, so existence is checked first.
-        issue = self._existing(request, "PUT")
-        body = await _json_body(request, "PUT")
+        issue = self._existing(request)
+        body = await _json_body(request)
         data = body.get("data") if isinstance(body, dict) else None
         attrs = data.get("attributes") if isinstance(data, dict) else None
         if not isinstance(attrs, dict) or "state" not in attrs:
-            raise _bad("PUT", request, "invalid json body: data.attributes.state is required")
+            raise ApiAnswer(400, "invalid json body: data.attributes.state is required")
         try:
             state = State(attrs["state"])
         except ValueError:
-            raise _bad(
-                "PUT", request, f'invalid json value for IssueState: "{attrs["state"]}"'
-            ) from None
+            raise ApiAnswer(400, f'invalid json value for IssueState: "{attrs["state"]}"') from None
         updated = self.store.set_state(issue.id, state) or issue
         return self._written(updated)
 
     async def update_assignee(self, request: Request) -> Response:
-        issue = self._existing(request, "PUT")
-        body = await _json_body(request, "PUT")
+        issue = self._existing(request)
+        body = await _json_body(request)
         data = body.get("data") if isinstance(body, dict) else None
         user_id = data.get("id") if isinstance(data, dict) else None
         if not isinstance(user_id, str):
-            raise _bad("PUT", request, "invalid json body: data.id is required")
+            raise ApiAnswer(400, "invalid json body: data.id is required")
         if not is_uuid(user_id):
-            raise _bad("PUT", request, f"invalid UUID length: {len(user_id)}")
+            raise ApiAnswer(400, f"invalid UUID length: {len(user_id)}")
         # Documented choice: an unknown user is a 404, like an unknown issue.
         if self.store.user(user_id) is None:
-            raise NotFoundError("PUT", request.url.path, 404, "user not found")
+            raise ApiAnswer(404, "user not found")
         updated = self.store.set_assignee(
             issue.id, user_id, auto_acknowledge=self.knobs.auto_acknowledge
         )
         return self._written(updated or issue)
 
     async def delete_assignee(self, request: Request) -> Response:
-        issue = self._existing(request, "DELETE")
+        issue = self._existing(request)
         self.store.remove_assignee(issue.id)
         return Response(status_code=204)
 
@@ -146,13 +144,13 @@ class _Endpoints:
         page = users[number * size : (number + 1) * size]
         return UsersResponse(jsonapi.users_document(page, total, len(users)))
 
-    def _existing(self, request: Request, method: str) -> SandboxIssue:
+    def _existing(self, request: Request) -> SandboxIssue:
         issue_id = request.path_params["issue_id"]
         if not is_uuid(issue_id):
-            raise _bad(method, request, "issue id is not an uuid")
+            raise ApiAnswer(400, "issue id is not an uuid")
         issue = self.store.issue(issue_id)
         if issue is None:
-            raise NotFoundError(method, request.url.path, 404, "issue not found")
+            raise ApiAnswer(404, "issue not found")
         return issue
 
     def _written(self, issue: SandboxIssue) -> Response:
@@ -165,29 +163,25 @@ class _Endpoints:
         return JsonApiResponse(body)
 
 
-def _bad(method: str, request: Request, detail: str) -> BadRequestError:
-    return BadRequestError(method, request.url.path, 400, detail)
-
-
-def _includes(request: Request, allowed: set[str], method: str) -> set[str]:
+def _includes(request: Request, allowed: set[str]) -> set[str]:
     raw = request.query_params.get("include", "")
     names = {name.strip() for name in raw.split(",") if name.strip()}
     unknown = names - allowed
     if unknown:
-        raise _bad(method, request, f"invalid include value: {sorted(unknown)[0]}")
+        raise ApiAnswer(400, f"invalid include value: {sorted(unknown)[0]}")
     return names
 
 
-async def _json_body(request: Request, method: str) -> Any:
+async def _json_body(request: Request) -> Any:
     try:
         return json.loads(await request.body())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _bad(method, request, f"invalid json body: {exc.__class__.__name__}") from exc
+        raise ApiAnswer(400, f"invalid json body: {exc.__class__.__name__}") from exc
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
-    status = exc.status if isinstance(exc, ApiError) else 500
-    detail = exc.detail if isinstance(exc, ApiError) else "internal error"
+    status = exc.status if isinstance(exc, ApiAnswer) else 500
+    detail = exc.detail if isinstance(exc, ApiAnswer) else "internal error"
     return JsonApiResponse(jsonapi.error_document(status, detail), status_code=status)
 
 
@@ -211,7 +205,7 @@ def create_app(store: Store, knobs: Knobs) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        exception_handlers={ApiAnswer: _api_error, HTTPException: _http_error},
     )
     inner = app.build_middleware_stack()
     middleware = SandboxMiddleware(inner, store, knobs, list(app.routes))

@@ -6,7 +6,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,8 +14,8 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
-from reconciler.errors import NetworkError
 from reconciler.sandbox.app import create_app
+from reconciler.sandbox.errors import SandboxBindError, SandboxStartError
 from reconciler.sandbox.knobs import Knobs, SandboxMiddleware
 from reconciler.sandbox.store import Store
 
@@ -69,18 +69,11 @@ def serve_in_thread(
 ) -> Iterator[RunningSandbox]:
     """Serve `store` on a free port (port=0) in a daemon thread until the block ends.
 
-    Raises NetworkError when the port cannot be bound or the server does not start.
+    Raises SandboxBindError when the port cannot be bound, SandboxStartError when the
+    server does not start.
     """
     app = create_app(store, knobs or Knobs())
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # An explicit IPPROTO_TCP lets asyncio turn Nagle off on accepted connections.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise NetworkError("BIND", f"{host}:{port}", str(exc)) from exc
+    sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     server = uvicorn.Server(_config(app, host, bound_port, "warning"))
     thread = threading.Thread(
@@ -91,17 +84,55 @@ def serve_in_thread(
         deadline = time.monotonic() + _START_TIMEOUT_S
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise NetworkError("START", f"{host}:{bound_port}", "the sandbox did not start")
+                raise SandboxStartError(host, bound_port)
             time.sleep(0.005)
-        url_host = f"[{host}]" if ":" in host else host
-        log.debug("sandbox listening on %s:%s", url_host, bound_port)
-        yield RunningSandbox(url=f"http://{url_host}:{bound_port}", store=store, app=app)
+        url = _url(host, bound_port)
+        log.debug("sandbox listening on %s", url)
+        yield RunningSandbox(url=url, store=store, app=app)
     finally:
         server.should_exit = True
         thread.join(timeout=_START_TIMEOUT_S)
         sock.close()
 
 
-def serve_forever(store: Store, knobs: Knobs, host: str, port: int) -> None:
-    """Serve in the foreground until interrupted (Ctrl-C)."""
-    uvicorn.Server(_config(create_app(store, knobs), host, port, "info")).run()
+def serve_forever(
+    store: Store,
+    knobs: Knobs,
+    host: str,
+    port: int,
+    on_listening: Callable[[str], None] = lambda _url: None,
+) -> None:
+    """Serve in the foreground until interrupted (Ctrl-C), calling `on_listening(url)` once
+    bound (port 0 picks a free port); raises SandboxBindError."""
+    # Binding here rather than in uvicorn turns a taken port into an error that says
+    # what to do, instead of uvicorn's log line and exit.
+    sock = _bind(host, port)
+    try:
+        bound_port = sock.getsockname()[1]
+        on_listening(_url(host, bound_port))
+        server = uvicorn.Server(_config(create_app(store, knobs), host, bound_port, "warning"))
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        # An explicit IPPROTO_TCP lets asyncio turn Nagle off on accepted connections.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise SandboxBindError(host, port, exc.strerror or str(exc), exc.errno) from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        code = exc.errno if isinstance(exc, OSError) else None
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+        raise SandboxBindError(host, port, reason, code) from exc
+    return sock

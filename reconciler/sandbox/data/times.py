@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from reconciler.errors import SandboxDataError
+from reconciler.sandbox.errors import SandboxDataError
 
 TimeSpec = int | str
 _OFFSET = re.compile(r"^([+-])(\d+)([smhdw])$")
