@@ -17,7 +17,7 @@ from golden.support import (
     rich_plan,
 )
 
-from reconciler.model import Change, Field, Issue, Plan, Source, State
+from reconciler.model import Change, Field, IssueSummary, Plan, Source
 from reconciler.render import render_markdown
 from reconciler.render.inert import ZWJ, escape, neutralise
 from reconciler.render.markdown import (
@@ -192,7 +192,7 @@ def test_marker_names_the_config_and_cannot_end_early():
 
 
 def test_error_message_cannot_break_the_table():
-    issue = Issue(ISSUE_A, State.OPEN, error_message="a | b `c`\nd")
+    issue = IssueSummary(error_message="a | b `c`\nd")
     change = Change(ISSUE_A, Field.STATE, "OPEN", "RESOLVED", Source("t.yaml", 1, 1), "r", issue)
     row = next(
         line for line in render_markdown(Plan(changes=(change,))).splitlines() if "a \\|" in line
