@@ -110,3 +110,23 @@ def test_show_takes_the_same_markdown_options(
     assert len(result.stdout) <= 1001
     text = run(["show", "--links", str(plan_file)], env)
     assert text.exit_code == 0 and "~ issue" in text.stdout
+
+
+def test_links_point_at_the_ui_of_dd_site_even_through_dd_api_url(
+    config: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    eu = {**env, "DD_SITE": "datadoghq.eu"}
+    url = "https://app.datadoghq.eu/error-tracking?issueId="
+    text = run(["plan", "--links", str(config)], eu)
+    assert text.exit_code == 0, text.stderr
+    assert f"    {url}" in text.stdout
+    assert url not in run(["plan", str(config)], eu).stdout
+    markdown = run(["plan", "--format", "markdown", str(config)], eu)
+    assert f"]({url}" in markdown.stdout
+    plan_file = tmp_path / "plan.json"
+    assert run(["plan", "--out", str(plan_file), str(config)], eu).exit_code == 0
+    changes = json.loads(plan_file.read_text(encoding="utf-8"))["changes"]
+    assert changes and all(c["url"] == url + c["issue_id"] for c in changes)
+    assert url in run(["show", "--links", str(plan_file)], env).stdout
+    unlinked = run(["plan", "--format", "json", str(config)], env)
+    assert all(c["url"] is None for c in json.loads(unlinked.stdout)["changes"])

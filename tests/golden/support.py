@@ -180,10 +180,7 @@ def huge_plan(count: int = 3000) -> Plan:
         rule_index = n % 12
         rule = None if rule_index == 11 else f"team-{rule_index:02d}"
         source = Source("ownership.yaml", 10 + 8 * rule_index, 5)
-        issue = _issue(
-            issue_id,
-            State.OPEN,
-            None,
+        issue = IssueSummary(
             service=f"svc-{n % 60}",
             error_type="builtins.KeyError",
             error_message=f"'field_{n}' missing from the payload of request {n}",
@@ -221,10 +218,7 @@ HOSTILE = (
 
 def hostile_plan() -> Plan:
     """Every free-text field of a plan carries text that GitHub would act on."""
-    issue = _issue(
-        ISSUE_A,
-        State.OPEN,
-        None,
+    issue = IssueSummary(
         service="svc-@someone",
         error_type="<img src=x onerror=alert(1)>",
         error_message=HOSTILE + " see https://evil.example/x or www.evil.example",
