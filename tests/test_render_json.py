@@ -115,6 +115,7 @@ def test_results_json_summary_counts_every_status():
         "source",
         "status",
         "error",
+        "current",
     ]
 
 

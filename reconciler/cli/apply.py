@@ -13,7 +13,7 @@ from reconciler.cli.plan import emit
 from reconciler.cli.workflow import Connection, ResultLog, connect, make_plan
 from reconciler.config import load_config
 from reconciler.errors import ApplyRefusedError, PlanFileError, TooManyChangesError
-from reconciler.model import Config, Plan, ResultStatus
+from reconciler.model import Config, Plan
 from reconciler.planfile import load_plan
 from reconciler.render import render_results_json, render_results_text
 
@@ -114,5 +114,5 @@ def apply(
         click.echo(render_results_text(outcome.results, users=planned.users).rstrip("\n"))
     if outcome.interrupted:
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
-    if any(r.status is not ResultStatus.APPLIED for r in outcome.results):
+    if not outcome.ok:
         raise click.exceptions.Exit(EXIT_FAILED)
