@@ -12,7 +12,7 @@ from golden.support import (
     rich_plan,
 )
 
-from reconciler.model import Change, Field, Issue, Plan, Source, State
+from reconciler.model import Change, Field, IssueSummary, Plan, Source
 from reconciler.render import render_markdown
 from reconciler.render.markdown import DETAILS_THRESHOLD, escape
 
@@ -55,7 +55,7 @@ def test_escape(raw, expected):
 
 
 def test_error_message_cannot_break_the_table():
-    issue = Issue(ISSUE_A, State.OPEN, error_message="a | b `c`\nd")
+    issue = IssueSummary(error_message="a | b `c`\nd")
     change = Change(ISSUE_A, Field.STATE, "OPEN", "RESOLVED", Source("t.yaml", 1, 1), "r", issue)
     row = render_markdown(Plan(changes=(change,))).splitlines()[-1]
     assert len(re.findall(r"(?<!\\)\|", row)) == 6

@@ -13,7 +13,15 @@ from golden.support import (
     rich_plan,
 )
 
-from reconciler.model import Change, ChangeResult, Field, Issue, Plan, ResultStatus, Source, State
+from reconciler.model import (
+    Change,
+    ChangeResult,
+    Field,
+    IssueSummary,
+    Plan,
+    ResultStatus,
+    Source,
+)
 from reconciler.render import render_results_text, render_text, render_text_notes
 
 
@@ -83,7 +91,7 @@ def test_warnings_can_be_left_to_the_caller():
 
 
 def test_terminal_escapes_and_newlines_in_messages_are_neutralised():
-    issue = Issue(ISSUE_B, State.OPEN, error_message="boom\x1b[2J\nsecond line")
+    issue = IssueSummary(error_message="boom\x1b[2J\nsecond line")
     change = Change(ISSUE_B, Field.STATE, "OPEN", "RESOLVED", Source("a.yaml", 1, 1), "r", issue)
     text = render_text(Plan(changes=(change,)))
     assert "\x1b" not in text
@@ -91,7 +99,7 @@ def test_terminal_escapes_and_newlines_in_messages_are_neutralised():
 
 
 def test_long_messages_are_shortened():
-    issue = Issue(ISSUE_B, State.OPEN, error_message="x" * 500)
+    issue = IssueSummary(error_message="x" * 500)
     change = Change(ISSUE_B, Field.STATE, "OPEN", "RESOLVED", Source("a.yaml", 1, 1), "r", issue)
     line = render_text(Plan(changes=(change,))).splitlines()[1]
     assert line == "    " + "x" * 97 + "..."

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -99,19 +101,26 @@ def test_unreadable_file_is_a_data_error(tmp_path: Path) -> None:
 
 def test_persist_round_trip_keeps_relative_times(tmp_path: Path) -> None:
     path = tmp_path / "org.json"
-    path.write_text(json.dumps(_document()), encoding="utf-8")
+    text = json.dumps(_document())
+    path.write_text(text, encoding="utf-8")
     store = Store.from_file(path, persist=True)
+    assert store.database == tmp_path / "org.json.sqlite"
     store.set_assignee(ISSUE, USER)
-    saved = json.loads(path.read_text(encoding="utf-8"))
-    issue = saved["issues"][0]
+    store.close()
+    assert path.read_text(encoding="utf-8") == text  # the JSON file is only the seed
+    with closing(sqlite3.connect(tmp_path / "org.json.sqlite")) as db:
+        (row,) = db.execute("SELECT doc FROM issues WHERE id = ?", (ISSUE,)).fetchall()
+    issue = json.loads(row[0])
     assert (issue["state"], issue["assignee_id"]) == ("ACKNOWLEDGED", USER)
     assert (issue["first_seen"], issue["last_seen"]) == ("-20d", "-2h")
     assert issue["case"]["key"] == "ET-1"
-    reloaded = Store.from_file(path)
+    reloaded = Store.from_file(path, persist=True)
     again = reloaded.issue(ISSUE)
     assert again is not None and again.state is State.ACKNOWLEDGED
     assert again.case == store.issue(ISSUE).case  # type: ignore[union-attr]
-    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+    reloaded.close()
+    # No temporary file, and no write-ahead log once closed.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["org.json", "org.json.sqlite"]
 
 
 def test_without_persist_the_file_is_untouched(tmp_path: Path) -> None:

@@ -13,9 +13,8 @@ from reconciler.cli.options import (
     parallelism_option,
     use_color,
 )
-from reconciler.cli.workflow import Connection, connect, make_plan
 from reconciler.config import load_config
-from reconciler.errors import StrictConflictError
+from reconciler.engine import Connection, connect
 from reconciler.model import Plan
 from reconciler.planfile import load_plan
 from reconciler.planner import check_targets
@@ -96,11 +95,11 @@ def plan(
     """Fetch the live issues, diff them with the configuration, show what would change."""
     config = load_config(paths)
     check_targets(config, targets)
-    with connect(Connection(site, api_url)) as client:
-        result = make_plan(config, client, parallelism=parallelism, targets=targets)
+    with connect(Connection(site, api_url), parallelism=parallelism) as engine:
+        result = engine.plan(config, targets=targets)
     if strict and result.conflicts:
         emit(result, "text", err=True)
-        raise StrictConflictError(len(result.conflicts))
+        result.raise_if_conflicts()
     if out is not None:
         out.write_text(render_json(result), encoding="utf-8")
     emit(result, fmt)

@@ -31,9 +31,14 @@ def sandbox() -> None:
 @click.option(
     "--data",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Org data file (JSON); the bundled demo org when omitted.",
+    help="Org data: a JSON data file or an SQLite org; the bundled demo org when omitted.",
 )
-@click.option("--persist", is_flag=True, help="Write every change back to --data (atomically).")
+@click.option(
+    "--persist",
+    is_flag=True,
+    help="Keep every change: in FILE.sqlite beside a JSON --data FILE (seeded from it on "
+    "first use), or in an SQLite --data file itself.",
+)
 @click.option("--latency-ms", default=0.0, type=click.FloatRange(min=0), help="Delay per request.")
 @click.option("--rate-limit", type=click.IntRange(min=1), help="Requests allowed per period.")
 @click.option("--rate-period", default=60.0, type=click.FloatRange(min=0.001), show_default=True)
@@ -86,17 +91,24 @@ def serve(
     )
     try:
         store = Store.from_file(data or bundled_data(), persist=persist)
+    except SandboxError as exc:
+        raise click.ClickException(str(exc)) from exc
 
-        def announce(url: str) -> None:
-            counts = f"{len(store.issues())} issues, {len(store.users())} users"
-            click.echo(f"Sandbox: {counts}, listening on {url} (Ctrl-C to stop)", err=True)
-            click.echo(f"Point the reconciler at it: export DD_API_URL={url}", err=True)
-            if api_key is None or app_key is None:
-                click.echo("Any non-empty DD_API_KEY / DD_APP_KEY is accepted.", err=True)
+    def announce(url: str) -> None:
+        counts = f"{store.issue_count()} issues, {len(store.users())} users"
+        click.echo(f"Sandbox: {counts}, listening on {url} (Ctrl-C to stop)", err=True)
+        if store.database is not None:
+            click.echo(f"Changes are kept in {store.database}", err=True)
+        click.echo(f"Point the reconciler at it: export DD_API_URL={url}", err=True)
+        if api_key is None or app_key is None:
+            click.echo("Any non-empty DD_API_KEY / DD_APP_KEY is accepted.", err=True)
 
+    try:
         serve_forever(store, knobs, host, port, announce)
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
 
 
 @sandbox.command()

@@ -16,7 +16,7 @@ from reconciler.sandbox import jsonapi
 from reconciler.sandbox.errors import ApiAnswer
 from reconciler.sandbox.knobs import JSONAPI, Knobs, SandboxMiddleware
 from reconciler.sandbox.records import SandboxIssue
-from reconciler.sandbox.search import parse_criteria, select
+from reconciler.sandbox.search import parse_criteria
 from reconciler.sandbox.store import Store
 
 ISSUE_PATH = "/api/v2/error-tracking/issues/{issue_id}"
@@ -55,7 +55,7 @@ class _Endpoints:
     async def search(self, request: Request) -> Response:
         includes = _includes(request, _SEARCH_INCLUDES)
         criteria = parse_criteria(await _json_body(request))
-        issues = select(self.store.issues(), criteria)
+        issues = self.store.search(criteria)
         body: dict[str, Any] = {"data": [jsonapi.search_result(i) for i in issues]}
         if "issue" in includes:
             wanted = {name.removeprefix("issue.") for name in includes if name != "issue"}

@@ -26,13 +26,11 @@ class SandboxError(Exception):
 class SandboxDataError(SandboxError):
     """A sandbox data file cannot be read, or an entry in it is malformed."""
 
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str, fix: str | None = None) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(
-            f"{path}: not a usable sandbox data file: {reason}. "
-            "Fix the entry, or regenerate the file with `reconciler sandbox generate`"
-        )
+        self.fix = fix or "Fix the entry, or regenerate the file with `reconciler sandbox generate`"
+        super().__init__(f"{path}: not a usable sandbox data file: {reason}. {self.fix}")
 
 
 class SandboxBindError(SandboxError):

@@ -1,4 +1,4 @@
-"""The search endpoint's request validation and filtering, with the project's query parser."""
+"""The search endpoint's request validation, facets and the reference scan of every issue."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from reconciler.errors import QuerySyntaxError
 from reconciler.model import SEARCH_CAP, Persona, SearchRequest, State, Track, is_uuid
-from reconciler.query import matches, parse
+from reconciler.query import MatchAll, Node, matches, parse
 from reconciler.sandbox.errors import ApiAnswer
 from reconciler.sandbox.records import SandboxIssue
 
@@ -85,56 +85,79 @@ def _uuids(value: object, name: str) -> tuple[str, ...]:
     return tuple(item.lower() for item in value)
 
 
-def compile_query(query: str) -> Callable[[SandboxIssue], bool]:
-    """A predicate for the event-search query; raises ApiAnswer when it does not parse."""
+def parse_query(query: str) -> Node:
+    """The parsed event-search query (`*` or blank for everything); raises ApiAnswer."""
     if query.strip() in ("", "*"):
-        return lambda _issue: True
+        return MatchAll()
     try:
-        node = parse(query)
+        return parse(query)
     except QuerySyntaxError as exc:
         raise _bad(f"invalid query: {exc}") from exc
+
+
+def compile_query(query: str) -> Callable[[SandboxIssue], bool]:
+    """A predicate for the event-search query; raises ApiAnswer when it does not parse."""
+    node = parse_query(query)
+    if isinstance(node, MatchAll):
+        return lambda _issue: True
     return lambda issue: matches(node, facet_lookup(issue))
+
+
+def _languages(issue: SandboxIssue) -> Sequence[str]:
+    return [*issue.languages, *(lang.lower() for lang in issue.languages)]
+
+
+def _free_text(issue: SandboxIssue) -> Sequence[str]:
+    fields = (issue.error_type, issue.error_message, issue.service, issue.file_path)
+    return [text for text in (*fields, issue.function_name) if text]
+
+
+# The values of an issue for each search facet; None gives the free-text fields. An
+# unknown facet has no values, so `-@unknown:x` matches every issue.
+FACETS: Mapping[str | None, Callable[[SandboxIssue], Sequence[str]]] = {
+    None: _free_text,
+    "service": lambda i: [i.service],
+    "env": lambda i: [i.env] if i.env else [],
+    "version": lambda i: [v for v in (i.last_seen_version, i.first_seen_version) if v],
+    "@language": _languages,
+    "@error.type": lambda i: [i.error_type],
+    "@error.message": lambda i: [i.error_message],
+    "@error.kind": lambda i: [i.error_type],
+    "@error.file": lambda i: [i.file_path] if i.file_path else [],
+    "@error.function": lambda i: [i.function_name] if i.function_name else [],
+    "@platform": lambda i: [i.platform],
+    "@issue.platform": lambda i: [i.platform],
+    "@track": lambda i: [i.track.value],
+    "@issue.state": lambda i: [i.state.value],
+}
+# Facets whose values a write can change; queries on them are re-checked after a write.
+WRITABLE_FACETS = frozenset({"@issue.state"})
 
 
 def facet_lookup(issue: SandboxIssue) -> Callable[[str | None], Sequence[str]]:
     """The values of an issue for each search facet; None gives the free-text fields."""
-    languages = [*issue.languages, *(lang.lower() for lang in issue.languages)]
-    versions = [v for v in (issue.last_seen_version, issue.first_seen_version) if v]
-    facets: Mapping[str, Sequence[str]] = {
-        "service": [issue.service],
-        "env": [issue.env] if issue.env else [],
-        "version": versions,
-        "@language": languages,
-        "@error.type": [issue.error_type],
-        "@error.message": [issue.error_message],
-        "@error.kind": [issue.error_type],
-        "@error.file": [issue.file_path] if issue.file_path else [],
-        "@error.function": [issue.function_name] if issue.function_name else [],
-        "@platform": [issue.platform],
-        "@issue.platform": [issue.platform],
-        "@track": [issue.track.value],
-        "@issue.state": [issue.state.value],
-    }
-    free_text = [issue.error_type, issue.error_message, issue.service, issue.file_path]
-    free_text.append(issue.function_name)
 
     def lookup(key: str | None) -> Sequence[str]:
-        if key is None:
-            return [text for text in free_text if text]
-        return facets.get(key, ())
+        facet = FACETS.get(key)
+        return facet(issue) if facet is not None else ()
 
     return lookup
 
 
 def select(issues: Sequence[SandboxIssue], criteria: SearchRequest) -> list[SandboxIssue]:
-    """The issues a search returns, best first, at most SEARCH_CAP; raises ApiAnswer."""
+    """The issues a search returns, best first, at most SEARCH_CAP; raises ApiAnswer.
+
+    A scan of every issue: the reference the index (`SearchIndex`) is checked and
+    measured against.
+    """
     predicate = compile_query(criteria.query)
-    chosen = [issue for issue in issues if _keeps(issue, criteria) and predicate(issue)]
-    chosen.sort(key=_order_key(criteria.order_by or "TOTAL_COUNT"))
+    chosen = [issue for issue in issues if keeps(issue, criteria) and predicate(issue)]
+    chosen.sort(key=order_key(criteria.order_by or "TOTAL_COUNT"))
     return chosen[:SEARCH_CAP]
 
 
-def _keeps(issue: SandboxIssue, criteria: SearchRequest) -> bool:
+def keeps(issue: SandboxIssue, criteria: SearchRequest) -> bool:
+    """Whether an issue passes every filter of a search but the query."""
     if not issue.active_between(criteria.from_ms, criteria.to_ms):
         return False
     if criteria.track is not None and issue.track is not criteria.track:
@@ -148,7 +171,8 @@ def _keeps(issue: SandboxIssue, criteria: SearchRequest) -> bool:
     return not criteria.team_ids or bool(set(issue.team_ids) & set(criteria.team_ids))
 
 
-def _order_key(order_by: str) -> Callable[[SandboxIssue], Any]:
+def order_key(order_by: str) -> Callable[[SandboxIssue], Any]:
+    """The sort key of an `order_by`, best first; PRIORITY is ordered like TOTAL_COUNT."""
     # Ties fall back to the id so that equal counts still give a stable order.
     if order_by == "FIRST_SEEN":
         return lambda i: (-i.first_seen, i.id)

@@ -1,4 +1,5 @@
-"""The sandbox's thread-safe in-memory org, with request counters and optional persistence."""
+"""The sandbox's thread-safe in-memory org: indexed search, request counters, and writes
+kept in an SQLite database when persisting."""
 
 from __future__ import annotations
 
@@ -10,14 +11,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconciler.model import State
-from reconciler.sandbox.data import (
-    OrgData,
-    TimeSpec,
-    load_data,
-    org_to_dict,
-    write_json_atomically,
-)
+from reconciler.model import SearchRequest, State
+from reconciler.sandbox.data import OrgData, TimeSpec
+from reconciler.sandbox.data.database import OrgDatabase, open_org
+from reconciler.sandbox.index import SearchIndex
 from reconciler.sandbox.records import SandboxCase, SandboxIssue, SandboxTeam, SandboxUser
 
 WRITE_METHODS = frozenset({"PUT", "POST", "PATCH", "DELETE"})
@@ -34,7 +31,7 @@ class Store:
         teams: Iterable[SandboxTeam] = (),
         issues: Iterable[SandboxIssue] = (),
         *,
-        persist_to: Path | None = None,
+        database: OrgDatabase | None = None,
         time_specs: dict[str, dict[str, TimeSpec]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -42,26 +39,45 @@ class Store:
         self._users = {u.id: u for u in users}
         self._teams = {t.id: t for t in teams}
         self._issues = {i.id: i for i in issues}
+        self._index = SearchIndex(self._issues.values())
+        self._cases = sum(1 for i in self._issues.values() if i.case is not None)
         self._time_specs = {k: dict(v) for k, v in (time_specs or {}).items()}
-        self._persist_to = persist_to
+        self._database = database
         self._clock = clock
         self._requests: Counter[tuple[str, str]] = Counter()
 
     @classmethod
-    def from_org(cls, org: OrgData, *, persist_to: Path | None = None) -> Store:
-        """A store holding a loaded org; saves to `persist_to` after every change if given."""
+    def from_org(cls, org: OrgData, *, database: OrgDatabase | None = None) -> Store:
+        """A store holding a loaded org; writes each changed issue to `database` if given."""
         return cls(
             org.users,
             org.teams,
             org.issues,
-            persist_to=persist_to,
+            database=database,
             time_specs={k: dict(v) for k, v in org.time_specs.items()},
         )
 
     @classmethod
     def from_file(cls, path: Path, *, persist: bool = False) -> Store:
-        """A store loaded from a data file; raises SandboxDataError."""
-        return cls.from_org(load_data(path), persist_to=path if persist else None)
+        """A store loaded from a JSON data file or an SQLite org; raises SandboxDataError.
+
+        With `persist`, every write is kept: in the SQLite file itself, or for a JSON
+        file in `<file>.sqlite` beside it (seeded from the JSON on first use).
+        """
+        org, database = open_org(path, persist=persist)
+        return cls.from_org(org, database=database)
+
+    @property
+    def database(self) -> Path | None:
+        """The SQLite file writes are kept in, or None when they stay in memory."""
+        return None if self._database is None else self._database.path
+
+    def close(self) -> None:
+        """Close the database writes are kept in, if any; the store stays readable."""
+        with self._lock:
+            if self._database is not None:
+                self._database.close()
+                self._database = None
 
     # ----------------------------------------------------------------------- reading
 
@@ -69,6 +85,16 @@ class Store:
         """Every issue, in insertion order."""
         with self._lock:
             return list(self._issues.values())
+
+    def issue_count(self) -> int:
+        """How many issues the org has."""
+        with self._lock:
+            return len(self._issues)
+
+    def search(self, criteria: SearchRequest) -> list[SandboxIssue]:
+        """The issues a search returns, best first, at most 100; raises ApiAnswer."""
+        with self._lock:
+            return self._index.search(criteria)
 
     def issue(self, issue_id: str) -> SandboxIssue | None:
         """One issue, or None when the org has no such issue."""
@@ -110,9 +136,12 @@ class Store:
     def put_issue(self, issue: SandboxIssue) -> None:
         """Add or replace an issue (for tests and generators)."""
         with self._lock:
+            old = self._issues.get(issue.id)
+            self._cases += (issue.case is not None) - (old is not None and old.case is not None)
             self._issues[issue.id] = issue
+            self._index.put(issue)
             self._time_specs.pop(issue.id, None)
-            self._save()
+            self._save(issue)
 
     def set_state(self, issue_id: str, state: State) -> SandboxIssue | None:
         """Move an issue to `state`; None when there is no such issue."""
@@ -120,10 +149,7 @@ class Store:
             issue = self._issues.get(issue_id.lower())
             if issue is None:
                 return None
-            updated = replace(issue, state=state)
-            self._issues[issue.id] = updated
-            self._save()
-            return updated
+            return self._write(issue, replace(issue, state=state))
 
     def set_assignee(
         self, issue_id: str, user_id: str, *, auto_acknowledge: bool = True
@@ -142,9 +168,7 @@ class Store:
                 state = State.ACKNOWLEDGED
             case = issue.case or self._new_case(issue)
             updated = replace(issue, assignee_id=user_id.lower(), state=state, case=case)
-            self._issues[issue.id] = updated
-            self._save()
-            return updated
+            return self._write(issue, updated)
 
     def remove_assignee(self, issue_id: str) -> SandboxIssue | None:
         """Unassign an issue; None when there is no such issue."""
@@ -152,24 +176,28 @@ class Store:
             issue = self._issues.get(issue_id.lower())
             if issue is None:
                 return None
-            updated = replace(issue, assignee_id=None)
-            self._issues[issue.id] = updated
-            self._save()
-            return updated
+            return self._write(issue, replace(issue, assignee_id=None))
 
     def _new_case(self, issue: SandboxIssue) -> SandboxCase:
         stamp = self._clock().isoformat(timespec="microseconds").replace("+00:00", "Z")
-        number = 1 + sum(1 for i in self._issues.values() if i.case is not None)
+        self._cases += 1
         return SandboxCase(
             id=str(uuid.uuid5(_CASE_NAMESPACE, issue.id)),
-            key=f"ET-{number}",
+            key=f"ET-{self._cases}",
             created_at=stamp,
             modified_at=stamp,
         )
 
-    def _save(self) -> None:
-        if self._persist_to is not None:
-            write_json_atomically(self._persist_to, org_to_dict(self.snapshot()))
+    def _write(self, old: SandboxIssue, new: SandboxIssue) -> SandboxIssue:
+        # Only state, assignee and case change here, which the index takes in place.
+        self._issues[new.id] = new
+        self._index.replace(old, new)
+        self._save(new)
+        return new
+
+    def _save(self, issue: SandboxIssue) -> None:
+        if self._database is not None:
+            self._database.save_issue(issue, self._time_specs.get(issue.id, {}))
 
     # ----------------------------------------------------------------------- counters
 

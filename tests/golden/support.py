@@ -16,7 +16,7 @@ from reconciler.model import (
     Field,
     Held,
     HoldReason,
-    Issue,
+    IssueSummary,
     Plan,
     Source,
     State,
@@ -44,10 +44,6 @@ def check_golden(name: str, actual: str) -> None:
     assert actual == expected, f"{name} differs; regenerate it if the change is intended"
 
 
-def _issue(issue_id: str, state: State, assignee: str | None, **summary: str) -> Issue:
-    return Issue(id=issue_id, state=state, assignee_id=assignee, **summary)
-
-
 def empty_plan() -> Plan:
     return Plan(
         changes=(),
@@ -61,23 +57,17 @@ def empty_plan() -> Plan:
 def rich_plan() -> Plan:
     """State and assignee changes on several issues, a pin with a note, keep_state,
     held changes, a conflict and a warning; issue summaries as a saved plan holds them."""
-    issue_a = _issue(
-        ISSUE_A,
-        State.OPEN,
-        None,
+    issue_a = IssueSummary(
         service="payments-api",
         error_type="builtins.KeyError",
         error_message="'user_id'",
     )
-    issue_b = _issue(
-        ISSUE_B,
-        State.OPEN,
-        BOB,
+    issue_b = IssueSummary(
         service="email-api-py",
         error_type="builtins.TypeError",
         error_message="object of type 'NoneType' has no len() | `len` failed",
     )
-    issue_c = _issue(ISSUE_C, State.OPEN, None, service="checkout", error_type="Error")
+    issue_c = IssueSummary(service="checkout", error_type="Error")
     triage = "triage.yaml"
     return Plan(
         changes=(
@@ -171,7 +161,7 @@ def big_plan(count: int = 12) -> Plan:
             "IGNORED",
             Source("noise.yaml", 3, 5),
             "noise",
-            _issue(f"0a1b2c3d-0000-4000-8000-{n:012d}", State.OPEN, None, service=f"svc-{n}"),
+            IssueSummary(service=f"svc-{n}"),
         )
         for n in range(1, count + 1)
     )

@@ -31,10 +31,19 @@ _REGRESSION_TIME_FIELDS = ("resolved_at", "regressed_at")
 def load_data(path: Path, now: int | None = None) -> OrgData:
     """The org described by a JSON data file; raises SandboxDataError."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise SandboxDataError(str(path), str(exc)) from exc
-    return org_from_dict(doc, now_ms() if now is None else now, str(path))
+    return org_from_json(raw, str(path), now)
+
+
+def org_from_json(raw: bytes, source: str, now: int | None = None) -> OrgData:
+    """The org described by the bytes of a JSON data file; raises SandboxDataError."""
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SandboxDataError(source, str(exc)) from exc
+    return org_from_dict(doc, now_ms() if now is None else now, source)
 
 
 def org_from_dict(doc: object, now: int, source: str = "<data>") -> OrgData:

@@ -28,7 +28,7 @@ def org_to_dict(org: OrgData) -> dict[str, Any]:
             {"id": t.id, "handle": t.handle, "name": t.name, "summary": t.summary}
             for t in org.teams
         ],
-        "issues": [_issue_doc(i, org.time_specs.get(i.id, {})) for i in org.issues],
+        "issues": [issue_to_dict(i, org.time_specs.get(i.id, {})) for i in org.issues],
     }
 
 
@@ -62,7 +62,8 @@ def _user_doc(user: SandboxUser) -> dict[str, Any]:
     }
 
 
-def _issue_doc(issue: SandboxIssue, specs: Mapping[str, TimeSpec]) -> dict[str, Any]:
+def issue_to_dict(issue: SandboxIssue, specs: Mapping[str, TimeSpec]) -> dict[str, Any]:
+    """The data-file entry of one issue, its times written as `specs` says where it has one."""
     doc: dict[str, Any] = {
         "id": issue.id,
         "service": issue.service,
