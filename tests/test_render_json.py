@@ -116,6 +116,7 @@ def test_results_json_summary_counts_every_status():
         "source",
         "status",
         "error",
+        "current",
     ]
 
 

@@ -106,17 +106,19 @@ def test_long_messages_are_shortened():
     assert line == "    " + "x" * 97 + "..."
 
 
-def _result(field: Field, status: ResultStatus, error: str | None = None) -> ChangeResult:
+def _result(
+    field: Field, status: ResultStatus, error: str | None = None, current: str | None = None
+) -> ChangeResult:
     before, after = ("OPEN", "RESOLVED") if field is Field.STATE else (None, ALICE)
     change = Change(ISSUE_A, field, before, after, Source("a.yaml", 2, 3), "r")
-    return ChangeResult(change, status, error)
+    return ChangeResult(change, status, error, current)
 
 
 def test_results_text_matches_golden():
     results = [
         _result(Field.ASSIGNEE, ResultStatus.APPLIED),
         _result(Field.STATE, ResultStatus.FAILED, "PUT /state failed with HTTP 400: bad\nstate"),
-        _result(Field.STATE, ResultStatus.STALE),
+        _result(Field.STATE, ResultStatus.STALE, current="IGNORED"),
         _result(Field.STATE, ResultStatus.SKIPPED),
     ]
     check_golden("results.txt", render_results_text(results, users={ALICE: "alice@example.com"}))

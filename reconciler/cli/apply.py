@@ -15,7 +15,7 @@ from reconciler.cli.plan import emit
 from reconciler.config import load_config
 from reconciler.engine import Connection, connect
 from reconciler.errors import ApplyRefusedError
-from reconciler.model import ChangeResult, Config, Plan, ResultStatus
+from reconciler.model import ChangeResult, Config, Plan
 from reconciler.render import render_results_json, render_results_text, result_log_line
 
 EXIT_FAILED = 1
@@ -129,5 +129,5 @@ def apply(
         click.echo(render_results_text(outcome.results, users=planned.users).rstrip("\n"))
     if outcome.interrupted:
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
-    if any(r.status is not ResultStatus.APPLIED for r in outcome.results):
+    if not outcome.ok:
         raise click.exceptions.Exit(EXIT_FAILED)

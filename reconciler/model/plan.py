@@ -203,10 +203,11 @@ class ChangeResult:
     change: Change
     status: ResultStatus
     error: str | None = None
+    current: str | None = None  # a stale change's live value (CONTRACT 7)
 
     def to_json(self) -> dict[str, Any]:
         c = self.change
-        return {
+        data = {
             "issue_id": c.issue_id,
             "field": c.field.value,
             "before": c.before,
@@ -216,3 +217,6 @@ class ChangeResult:
             "status": self.status.value,
             "error": self.error,
         }
+        if self.status is ResultStatus.STALE:
+            data["current"] = self.current
+        return data

@@ -143,6 +143,8 @@ def render_results_text(
         before = value_label(change.field, change.before, labels)
         after = value_label(change.field, change.after, labels)
         line = f"{status}  {change.issue_id} {change.field.value}: {before} -> {after}"
+        if result.status is ResultStatus.STALE:
+            line += f" (now {value_label(change.field, result.current, labels)})"
         if result.error:
             line += f": {clean(result.error)}"
         lines.append(line)
