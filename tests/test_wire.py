@@ -9,7 +9,7 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from reconciler import wire
+from reconciler.client import wire
 from reconciler.errors import ResponseShapeError
 from reconciler.model import Issue, Persona, Regression, SearchRequest, State, Track, User
 

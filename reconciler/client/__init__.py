@@ -3,7 +3,7 @@
 This package is the library's one network seam (besides the sandbox).
 `DatadogClient` implements `model.IssueApi`; pass `transport=` to talk to anything
 else (respx in tests, the in-process sandbox). The JSON:API mapping is in
-`reconciler.wire`.
+`reconciler.client.wire`.
 """
 
 from __future__ import annotations

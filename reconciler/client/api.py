@@ -12,7 +12,8 @@ from urllib.parse import quote
 
 import httpx
 
-from reconciler import __version__, wire
+from reconciler import __version__
+from reconciler.client import wire
 from reconciler.client.pacing import RateLimiter, RetryPolicy, header_seconds
 from reconciler.client.settings import Credentials, site_label
 from reconciler.client.users import USERS_PAGE_SIZE, pick_user, user_keys
