@@ -53,7 +53,8 @@ _SOURCE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() accepts o
 
 
 def plan_to_document(plan: Plan) -> dict[str, Any]:
-    """The plan as the JSON document of CONTRACT 6, plus `max_changes` and `users`."""
+    """The plan as the JSON document of CONTRACT 6, plus `max_changes`, `users` and `ui_host`
+    (the web UI host the changes' `url`s point at, kept so a saved plan keeps its links)."""
     return {
         "format_version": FORMAT_VERSION,
         "generated_at": plan.generated_at,
@@ -61,12 +62,15 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "config_digest": plan.config_digest,
         "checksum": plan.checksum,
         "summary": plan.summary(),
-        "changes": [change.to_json() for change in plan.changes],
+        "changes": [
+            {**change.to_json(), "url": plan.issue_url(change.issue_id)} for change in plan.changes
+        ],
         "held": [held.to_json() for held in plan.held],
         "conflicts": [conflict.to_json() for conflict in plan.conflicts],
         "warnings": list(plan.warnings),
         "max_changes": plan.max_changes,
         "users": {user_id: plan.users[user_id] for user_id in sorted(plan.users)},
+        "ui_host": plan.ui_host,
     }
 
 
@@ -173,6 +177,7 @@ class _Reader:
             api_url=api_url,
             config_digest=_typed(doc["config_digest"], str, "config_digest"),
             users=self._users(doc.get("users", {})),
+            ui_host=_optional_str(doc.get("ui_host"), "ui_host"),
         )
 
     def _change(self, item: object, at: str) -> Change:

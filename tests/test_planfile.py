@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -372,3 +373,14 @@ def test_a_mutated_plan_file_loads_or_is_refused_cleanly(tmp_path, data):
 @given(content=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
 def test_random_bytes_load_or_are_refused_cleanly(tmp_path, content):
     _loaded_or_refused(tmp_path, content)
+
+
+def test_a_saved_plan_keeps_its_links(tmp_path):
+    linked = dataclasses.replace(rich_plan(), ui_host="app.datadoghq.eu")
+    path = tmp_path / "plan.json"
+    path.write_text(render_json(linked), encoding="utf-8")
+    loaded = load_plan(path)
+    assert loaded.ui_host == "app.datadoghq.eu"
+    assert loaded.issue_url(ISSUE_A) == (
+        f"https://app.datadoghq.eu/error-tracking?issueId={ISSUE_A}"
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -137,3 +138,12 @@ def test_result_time_is_not_part_of_text():
     # The text form is for people; times belong to the --log-file lines.
     stamp = datetime(2026, 1, 1, tzinfo=UTC).isoformat()
     assert stamp not in render_results_text([_result(Field.STATE, ResultStatus.APPLIED)])
+
+
+def test_links_show_each_issue_page_only_when_asked_and_known():
+    linked = dataclasses.replace(rich_plan(), ui_host="app.datadoghq.eu")
+    lines = render_text(linked, links=True).splitlines()
+    url = f"https://app.datadoghq.eu/error-tracking?issueId={ISSUE_A}"
+    assert lines[lines.index(f"~ issue {ISSUE_A}") + 1] == f"    {url}"
+    assert url not in render_text(linked)
+    assert "error-tracking" not in render_text(rich_plan(), links=True)
