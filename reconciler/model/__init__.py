@@ -8,6 +8,8 @@ reach Datadog (the real client, or a fake in tests).
 - `live`: what Datadog reports (`Issue`, `User`, `Regression`), `SearchRequest`,
   the `IssueApi` protocol and `Observed`.
 - `desired`: what the config asks for (`Source`, `Assignee`, `Rule`, `Pin`, `Config`).
+- `samples`: a config's rule tests (`ConfigTest`, `SampleIssue`, `Expectation`,
+  `UserReference`).
 - `plan`: what the planner and the applier produce (`Change`, `Held`, `Conflict`,
   `Plan`, `plan_checksum`, `ChangeResult`).
 """
@@ -37,6 +39,7 @@ from reconciler.model.plan import (
     issue_url,
     plan_checksum,
 )
+from reconciler.model.samples import ConfigTest, Expectation, SampleIssue, UserReference
 
 __all__ = [
     "DEFAULT_FROM_STATES",
@@ -46,7 +49,9 @@ __all__ = [
     "Change",
     "ChangeResult",
     "Config",
+    "ConfigTest",
     "Conflict",
+    "Expectation",
     "Field",
     "Held",
     "HoldReason",
@@ -59,11 +64,13 @@ __all__ = [
     "Regression",
     "ResultStatus",
     "Rule",
+    "SampleIssue",
     "SearchRequest",
     "Source",
     "State",
     "Track",
     "User",
+    "UserReference",
     "is_uuid",
     "issue_url",
     "plan_checksum",
