@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.applier import apply_plan
-from reconciler.cli.workflow import make_plan
+from reconciler.applier import ApplyOutcome
 from reconciler.client import Credentials, DatadogClient, RetryPolicy
 from reconciler.config import load_config
-from reconciler.model import Config, ResultStatus
+from reconciler.engine import Engine
+from reconciler.model import Config, Plan, ResultStatus
 from reconciler.sandbox import Knobs, RunningSandbox, Store, generate_org, serve_in_thread
 from reconciler.sandbox.data import now_ms
 
@@ -56,6 +56,14 @@ def client_for(sandbox: RunningSandbox, attempts: int) -> DatadogClient:
         sleep=lambda seconds: None,
         timeout=5.0,
     )
+
+
+def make_plan(config: Config, client: DatadogClient, *, parallelism: int) -> Plan:
+    return Engine(client, api_url=client.api_url, parallelism=parallelism).plan(config)
+
+
+def apply_plan(plan: Plan, client: DatadogClient, *, parallelism: int) -> ApplyOutcome:
+    return Engine(client, api_url=client.api_url, parallelism=parallelism).apply(plan)
 
 
 def test_retries_absorb_5xx_and_dropped_connections(config: Config, flaky: RunningSandbox) -> None:
