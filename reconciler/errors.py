@@ -5,28 +5,32 @@ boundary with ``raise ... from exc``. Every message says what to do next and
 never contains an API or application key.
 
     ReconcilerError
-    ├── ConfigError            the YAML is invalid (every problem, FILE:LINE:COL)
-    ├── QuerySyntaxError       an event-search query does not parse
-    ├── DurationError          a duration is not <int><s|m|h|d|w> (also a ValueError)
-    ├── SettingsError          a missing key, an unknown site or an unsafe API URL
-    ├── ApiError               the Datadog API answered with an error
-    │   ├── AuthError          401 / 403: which key, which site
-    │   ├── NotFoundError      404
-    │   ├── BadRequestError    400
-    │   ├── RateLimitedError   429, still after the retries
-    │   ├── ServerError        5xx, still after the retries
-    │   └── UnexpectedStatusError  1xx / 3xx: a proxy or login page answered, not the API
-    ├── ResponseShapeError     a JSON:API document lacks what the API documents
-    ├── NetworkError           timeouts and dropped connections, after the retries
-    ├── UserLookupError        an email or handle names no user, or a disabled one
-    ├── PinNotFoundError       a pinned issue does not exist
-    ├── TruncatedSelectionError a rule's search stays at the 100 cap
-    ├── PlanFailed             several errors found while planning, all of them
-    ├── PlanFileError          a saved plan cannot be read
-    ├── StrictConflictError    conflicts under --strict
-    ├── UnknownTargetError     a --target is neither a rule name nor an issue UUID
-    ├── TooManyChangesError    the plan exceeds max_changes without --force
-    └── ApplyRefusedError      no terminal and no --auto-approve
+    ├── InputError                 the configuration or a command-line value is invalid
+    │   ├── ConfigError            the YAML is invalid (every problem, FILE:LINE:COL)
+    │   ├── QuerySyntaxError       an event-search query does not parse
+    │   └── DurationError          a duration is not <int><s|m|h|d|w> (also a ValueError)
+    ├── SettingsError              a missing key, an unknown site or an unsafe API URL
+    ├── RemoteError                talking to the Datadog API failed
+    │   ├── ApiError               the API answered with an error
+    │   │   ├── AuthError          401 / 403: which key, which site
+    │   │   ├── NotFoundError      404
+    │   │   ├── BadRequestError    400
+    │   │   ├── RateLimitedError   429, still after the retries
+    │   │   ├── ServerError        5xx, still after the retries
+    │   │   └── UnexpectedStatusError 1xx / 3xx: a proxy or login page answered, not the API
+    │   ├── NetworkError           timeouts and dropped connections, after the retries
+    │   └── ResponseShapeError     a JSON:API document lacks what the API documents
+    ├── PlanningError              no plan can be made from this config and this org
+    │   ├── UserLookupError        an email or handle names no user, or a disabled one
+    │   ├── PinNotFoundError       a pinned issue does not exist
+    │   ├── TruncatedSelectionError a rule's search stays at the 100 cap
+    │   ├── PlanFailed             several errors found while planning, all of them
+    │   ├── UnknownTargetError     a --target is neither a rule name nor an issue UUID
+    │   └── StrictConflictError    conflicts under --strict
+    └── RefusedError               an apply the tool will not start
+        ├── TooManyChangesError    the plan exceeds max_changes without --force
+        ├── ApplyRefusedError      no confirmation: no terminal and no --auto-approve, or not "yes"
+        └── PlanFileError          a saved plan cannot be read, or was made against another API
 """
 
 from __future__ import annotations
@@ -37,6 +41,22 @@ from dataclasses import dataclass
 
 class ReconcilerError(Exception):
     """Base class of every error the reconciler raises on purpose."""
+
+
+class InputError(ReconcilerError):
+    """The configuration or a value given on the command line is invalid."""
+
+
+class RemoteError(ReconcilerError):
+    """Talking to the Datadog API failed: an error answer, no answer, or a malformed one."""
+
+
+class PlanningError(ReconcilerError):
+    """No plan can be made: a user, a pin or a selection cannot be resolved, or policy says no."""
+
+
+class RefusedError(ReconcilerError):
+    """An apply the tool will not start: too big, unconfirmed, or from an unusable plan file."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +72,7 @@ class Problem:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
 
-class ConfigError(ReconcilerError):
+class ConfigError(InputError):
     """The configuration is invalid; carries every problem found, sorted by position."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
@@ -63,7 +83,7 @@ class ConfigError(ReconcilerError):
         super().__init__(f"{lines}\nconfiguration is invalid: {count} {noun}; nothing was sent")
 
 
-class QuerySyntaxError(ReconcilerError):
+class QuerySyntaxError(InputError):
     """An event-search query does not parse; `position` is 0-based into `query`."""
 
     def __init__(self, query: str, position: int, reason: str) -> None:
@@ -81,7 +101,7 @@ class SettingsError(ReconcilerError):
         super().__init__(message)
 
 
-class DurationError(ReconcilerError, ValueError):
+class DurationError(InputError, ValueError):
     """A duration is not a positive integer followed by s, m, h, d or w."""
 
     def __init__(self, text: str, reason: str) -> None:
@@ -93,7 +113,7 @@ class DurationError(ReconcilerError, ValueError):
         )
 
 
-class ApiError(ReconcilerError):
+class ApiError(RemoteError):
     """The Datadog API answered a request with an error status."""
 
     def __init__(self, method: str, path: str, status: int, detail: str) -> None:
@@ -164,7 +184,7 @@ class UnexpectedStatusError(ApiError):
         )
 
 
-class ResponseShapeError(ReconcilerError):
+class ResponseShapeError(RemoteError):
     """A response document does not have the documented shape; the client names the
     request (`method`, `path`, `status`) that got it."""
 
@@ -181,7 +201,7 @@ class ResponseShapeError(ReconcilerError):
             super().__init__(f"unexpected response body: {detail}")
 
 
-class NetworkError(ReconcilerError):
+class NetworkError(RemoteError):
     """The request never got an answer (timeout, refused or dropped connection)."""
 
     def __init__(self, method: str, path: str, reason: str, url: str = "") -> None:
@@ -192,7 +212,7 @@ class NetworkError(ReconcilerError):
         super().__init__(f"{method} {path} got no answer after retrying: {reason}{where}")
 
 
-class UserLookupError(ReconcilerError):
+class UserLookupError(PlanningError):
     """A referenced user is unknown or disabled."""
 
     def __init__(self, reference: str, reason: str, where: str = "") -> None:
@@ -203,7 +223,7 @@ class UserLookupError(ReconcilerError):
         super().__init__(f"{prefix}user {reference!r} {reason}")
 
 
-class PinNotFoundError(ReconcilerError):
+class PinNotFoundError(PlanningError):
     """A pin names an issue that does not exist."""
 
     def __init__(self, issue_id: str, where: str) -> None:
@@ -215,7 +235,7 @@ class PinNotFoundError(ReconcilerError):
         )
 
 
-class TruncatedSelectionError(ReconcilerError):
+class TruncatedSelectionError(PlanningError):
     """A rule's search still returns the API's 100-issue cap in a one-minute slice, or
     after as many searches as one rule may make (`searches`)."""
 
@@ -238,7 +258,7 @@ class TruncatedSelectionError(ReconcilerError):
         )
 
 
-class PlanFailed(ReconcilerError):
+class PlanFailed(PlanningError):
     """Several errors stopped the plan; all of them are kept."""
 
     def __init__(self, errors: Sequence[ReconcilerError]) -> None:
@@ -246,7 +266,7 @@ class PlanFailed(ReconcilerError):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
-class PlanFileError(ReconcilerError):
+class PlanFileError(RefusedError):
     """A saved plan file cannot be read or is not a plan."""
 
     def __init__(self, path: str, reason: str) -> None:
@@ -254,7 +274,7 @@ class PlanFileError(ReconcilerError):
         super().__init__(f"{path}: not a usable plan file: {reason}")
 
 
-class StrictConflictError(ReconcilerError):
+class StrictConflictError(PlanningError):
     """--strict was given and rules conflict."""
 
     def __init__(self, count: int) -> None:
@@ -265,7 +285,7 @@ class StrictConflictError(ReconcilerError):
         )
 
 
-class UnknownTargetError(ReconcilerError):
+class UnknownTargetError(PlanningError):
     """A --target names neither a rule of the config nor an issue UUID."""
 
     def __init__(
@@ -288,7 +308,7 @@ class UnknownTargetError(ReconcilerError):
         )
 
 
-class TooManyChangesError(ReconcilerError):
+class TooManyChangesError(RefusedError):
     """The plan has more changes than max_changes allows."""
 
     def __init__(self, changes: int, max_changes: int) -> None:
@@ -300,5 +320,5 @@ class TooManyChangesError(ReconcilerError):
         )
 
 
-class ApplyRefusedError(ReconcilerError):
+class ApplyRefusedError(RefusedError):
     """Apply needs an explicit approval that it did not get."""

@@ -9,8 +9,7 @@ applied by mistake.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,7 +20,7 @@ from reconciler.model import (
     Field,
     Held,
     HoldReason,
-    Issue,
+    IssueSummary,
     Plan,
     Source,
     State,
@@ -48,7 +47,8 @@ _T = TypeVar("_T")
 
 
 def plan_to_document(plan: Plan) -> dict[str, Any]:
-    """The plan as the JSON document of CONTRACT 6, plus `max_changes` and `users`."""
+    """The plan as the JSON document of CONTRACT 6, plus `max_changes`, `users` and `ui_host`
+    (the web UI host the changes' `url`s point at, kept so a saved plan keeps its links)."""
     return {
         "format_version": FORMAT_VERSION,
         "generated_at": plan.generated_at,
@@ -56,12 +56,15 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "config_digest": plan.config_digest,
         "checksum": plan.checksum,
         "summary": plan.summary(),
-        "changes": [change.to_json() for change in plan.changes],
+        "changes": [
+            {**change.to_json(), "url": plan.issue_url(change.issue_id)} for change in plan.changes
+        ],
         "held": [held.to_json() for held in plan.held],
         "conflicts": [conflict.to_json() for conflict in plan.conflicts],
         "warnings": list(plan.warnings),
         "max_changes": plan.max_changes,
         "users": {user_id: plan.users[user_id] for user_id in sorted(plan.users)},
+        "ui_host": plan.ui_host,
     }
 
 
@@ -128,7 +131,6 @@ class _Reader:
                 "the checksum does not match the changes (the file was edited after it "
                 "was written); run `reconciler plan --out` again"
             )
-        changes = tuple(self._with_issue_state(c, changes, held) for c in changes)
         return Plan(
             changes=changes,
             held=held,
@@ -148,6 +150,7 @@ class _Reader:
             api_url=api_url,
             config_digest=_typed(doc["config_digest"], str, "config_digest"),
             users=self._users(doc.get("users", {})),
+            ui_host=_optional_str(doc.get("ui_host"), "ui_host"),
         )
 
     def _change(self, item: object, at: str) -> Change:
@@ -170,10 +173,7 @@ class _Reader:
         issue = None
         if summary is not None:
             summary = _object(summary, f"{at}.issue")
-            issue = Issue(
-                id=issue_id,
-                # state and assignee are filled in by _with_issue_state once all is read
-                state=State.OPEN,
+            issue = IssueSummary(
                 service=_optional_str(summary.get("service"), f"{at}.issue.service"),
                 error_type=_optional_str(summary.get("error_type"), f"{at}.issue.error_type"),
                 error_message=_optional_str(
@@ -191,23 +191,6 @@ class _Reader:
             keep_state=keep_state,
             note=_optional_str(data.get("note"), f"{at}.note"),
         )
-
-    def _with_issue_state(
-        self, change: Change, changes: Sequence[Change], held: Sequence[Held]
-    ) -> Change:
-        """Give the minimal issue the best-known current state and assignee from the file."""
-        if change.issue is None:
-            return change
-        state = _known_state(change.issue_id, changes, held)
-        assignee = next(
-            (
-                c.before
-                for c in changes
-                if c.issue_id == change.issue_id and c.field is Field.ASSIGNEE
-            ),
-            None,
-        )
-        return replace(change, issue=replace(change.issue, state=state, assignee_id=assignee))
 
     def _held(self, item: object, at: str) -> Held:
         data = _object(item, at)
@@ -240,21 +223,6 @@ class _Reader:
     def _users(self, value: object) -> dict[str, str]:
         users = _object(value, "users")
         return {_typed(k, str, "users"): _typed(v, str, f"users.{k}") for k, v in users.items()}
-
-
-def _known_state(issue_id: str, changes: Sequence[Change], held: Sequence[Held]) -> State:
-    """The issue's live state as the file records it, OPEN when the file does not say."""
-    for change in changes:
-        if change.issue_id == issue_id and change.field is Field.STATE and change.before:
-            return State(change.before)
-    for entry in held:
-        if entry.issue_id == issue_id and entry.field is Field.STATE:
-            return State(entry.current)
-    for change in changes:
-        # keep_state is the state the config wants kept, so it is the live one at plan time.
-        if change.issue_id == issue_id and change.keep_state is not None:
-            return change.keep_state
-    return State.OPEN
 
 
 def _key(data: Mapping[str, Any], key: str, at: str) -> Any:

@@ -20,12 +20,12 @@ import httpx
 import pytest
 import respx
 
-from reconciler.applier import apply_plan
-from reconciler.cli.workflow import make_plan
+from reconciler.applier import ApplyOutcome
 from reconciler.client import Credentials, DatadogClient, RetryPolicy
 from reconciler.client.pacing import MAX_WAIT
 from reconciler.client.session import MAX_BODY_BYTES
 from reconciler.config import load_config
+from reconciler.engine import Engine
 from reconciler.errors import (
     ApiError,
     NetworkError,
@@ -34,7 +34,7 @@ from reconciler.errors import (
     ResponseShapeError,
     UnexpectedStatusError,
 )
-from reconciler.model import Config, ResultStatus, SearchRequest, State, Track
+from reconciler.model import Config, Plan, ResultStatus, SearchRequest, State, Track
 from reconciler.sandbox import Knobs, RunningSandbox, Store, generate_org, serve_in_thread
 from reconciler.sandbox.data import now_ms
 
@@ -74,6 +74,14 @@ def client_for(sandbox: RunningSandbox, attempts: int) -> DatadogClient:
         sleep=lambda seconds: None,
         deadline=600.0,  # the backoff sleeps are skipped, but count against it
     )
+
+
+def make_plan(config: Config, client: DatadogClient, *, parallelism: int) -> Plan:
+    return Engine(client, api_url=client.api_url, parallelism=parallelism).plan(config)
+
+
+def apply_plan(plan: Plan, client: DatadogClient, *, parallelism: int) -> ApplyOutcome:
+    return Engine(client, api_url=client.api_url, parallelism=parallelism).apply(plan)
 
 
 def test_retries_absorb_5xx_and_dropped_connections(config: Config, flaky: RunningSandbox) -> None:

@@ -15,8 +15,8 @@ raised. Choices where the contract is silent:
 
 from __future__ import annotations
 
-from reconciler.config.checks import parse_duration
 from reconciler.config.document import DEFAULTS_KEYS, TOP_KEYS
+from reconciler.config.durations import parse_duration
 from reconciler.config.items import PIN_KEYS, RULE_KEYS
 from reconciler.config.loader import load_config
 

@@ -2,102 +2,33 @@
 
 from __future__ import annotations
 
-import datetime
-import difflib
-import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from reconciler.errors import DurationError, Problem
+from reconciler.config.durations import parse_duration
+from reconciler.config.problems import Problems, describe, quoted, suggestion
+from reconciler.config.tree import YamlList, YamlMap
+from reconciler.errors import DurationError
 from reconciler.model import Source, State
 
 _E = TypeVar("_E", bound=Enum)
 
-_DURATION = re.compile(r"([0-9]+)([smhdw])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+def node_at(file: str, node: YamlMap | YamlList) -> Source:
+    """Where a mapping or sequence starts."""
+    return Source(file, *node.start)
 
 
-def parse_duration(text: str) -> int:
-    """Seconds in a duration such as `90s`, `15m`, `1h`, `30d` or `2w`; raises DurationError."""
-    match = _DURATION.fullmatch(text)
-    if match is None:
-        raise DurationError(text, "expected an integer and a unit")
-    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
-        raise DurationError(text, "a duration must be positive")
-    return seconds
-
-
-class Problems:
-    """Collects problems; sorted by file order, then position, when reported."""
-
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-
-    def add(self, where: Source, message: str) -> None:
-        self.items.append(Problem(where.file, where.line, where.col, message))
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def sorted(self, file_order: Sequence[str]) -> list[Problem]:
-        rank: dict[str, int] = {}
-        for name in file_order:
-            rank.setdefault(name, len(rank))
-        return sorted(
-            self.items,
-            key=lambda p: (rank.get(p.file, len(rank)), p.file, p.line, p.col, p.message),
-        )
-
-
-def describe(value: object) -> str:
-    """How a YAML value reads in a message ("a number", "null", ...)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, datetime.date):
-        return f"the date {value.isoformat()} (quote it to make it a string)"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-def suggestion(word: object, choices: Collection[str], listing: str = "expected one of") -> str:
-    """`; did you mean 'x'?` for a close choice, else ` (expected one of: ...)`."""
-    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
-    if not close:
-        close = [c for c in choices if c.casefold() == str(word).casefold()]
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    return f" ({listing}: {', '.join(choices)})"
-
-
-def node_at(file: str, node: Any) -> Source:
-    """Where a mapping or sequence node starts."""
-    return Source(file, node.lc.line + 1, node.lc.col + 1)
-
-
-def item_at(file: str, sequence: Any, index: int) -> Source:
-    line, col = sequence.lc.item(index)
-    return Source(file, line + 1, col + 1)
+def item_at(file: str, sequence: YamlList, index: int) -> Source:
+    return Source(file, *sequence.item_starts[index])
 
 
 class Section:
     """One YAML mapping of one file, read key by key; problems are prefixed with `label`."""
 
     def __init__(
-        self, file: str, mapping: Any, label: str, allowed: Collection[str], problems: Problems
+        self, file: str, mapping: YamlMap, label: str, allowed: Collection[str], problems: Problems
     ) -> None:
         self.file = file
         self.mapping = mapping
@@ -105,7 +36,7 @@ class Section:
         self.problems = problems
         for key in mapping:
             if key not in allowed:
-                self.fail_key(key, f"unknown key {key!r}{suggestion(key, allowed)}")
+                self.fail_key(key, f"unknown key {quoted(key)}{suggestion(key, allowed)}")
 
     @property
     def start(self) -> Source:
@@ -116,15 +47,13 @@ class Section:
 
     def later(self, *keys: str) -> str:
         """Of `keys` (all present), the one written last: where a clash is noticed."""
-        return max(keys, key=lambda k: tuple(self.mapping.lc.key(k)))
+        return max(keys, key=lambda k: self.mapping.key_starts[k])
 
     def key_at(self, key: object) -> Source:
-        line, col = self.mapping.lc.key(key)
-        return Source(self.file, line + 1, col + 1)
+        return Source(self.file, *self.mapping.key_starts[key])
 
     def value_at(self, key: object) -> Source:
-        line, col = self.mapping.lc.value(key)
-        return Source(self.file, line + 1, col + 1)
+        return Source(self.file, *self.mapping.value_starts[key])
 
     def fail(self, key: object, message: str) -> None:
         self.problems.add(self.value_at(key), self._prefix(message))
@@ -206,7 +135,7 @@ class Section:
             return None
         value = self.mapping[key]
         valid = ", ".join(State)
-        if not isinstance(value, list):
+        if not isinstance(value, YamlList):
             self._wrong_type(key, f"a list of states, e.g. [OPEN] (states: {valid})")
             return None
         if not value:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.config.checks import Problems, Section, describe
+from reconciler.config.checks import Section
 from reconciler.config.files import ConfigFile
 from reconciler.config.items import (
     Draft,
@@ -14,6 +14,8 @@ from reconciler.config.items import (
     read_pin,
     read_rule,
 )
+from reconciler.config.problems import Problems, describe
+from reconciler.config.tree import YamlList, YamlMap
 from reconciler.model import Persona, Source, Track, is_uuid
 
 TOP_KEYS = ("version", "defaults", "users", "rules", "issues")
@@ -44,7 +46,7 @@ def read_document(file: ConfigFile, problems: Problems) -> FileDraft | None:
     if root is None:
         problems.add(Source(file.name, 1, 1), "the file is empty; a config starts with version: 1")
         return None
-    if not isinstance(root, dict):
+    if not isinstance(root, YamlMap):
         problems.add(
             Source(file.name, 1, 1),
             f"the top level must be a mapping ({', '.join(TOP_KEYS)}), not {describe(root)}",
@@ -54,10 +56,10 @@ def read_document(file: ConfigFile, problems: Problems) -> FileDraft | None:
     _check_version(top)
     draft = FileDraft(file, defaults=_read_defaults(top))
     draft.aliases = _read_users(top)
-    rules = _child(top, "rules", list, "a list of rules")
+    rules = _child(top, "rules", YamlList, "a list of rules")
     for index in range(len(rules or ())):
         draft.rules.append(read_rule(file, rules, index, draft.defaults, problems))
-    issues = _child(top, "issues", dict, "a mapping of issue id to pin")
+    issues = _child(top, "issues", YamlMap, "a mapping of issue id to pin")
     for key in issues or ():
         draft.pins.append(read_pin(file, issues, key, draft.defaults, problems))
     return draft
@@ -87,7 +89,7 @@ def _check_version(top: Section) -> None:
 
 
 def _read_defaults(top: Section) -> FileDefaults:
-    mapping = _child(top, "defaults", dict, "a mapping")
+    mapping = _child(top, "defaults", YamlMap, "a mapping")
     if mapping is None:
         return FileDefaults()
     defaults = Section(top.file, mapping, "defaults", DEFAULTS_KEYS, top.problems)
@@ -110,7 +112,7 @@ def _read_defaults(top: Section) -> FileDefaults:
 
 
 def _read_users(top: Section) -> list[Alias]:
-    mapping = _child(top, "users", dict, "a mapping of alias to email, handle or user UUID")
+    mapping = _child(top, "users", YamlMap, "a mapping of alias to email, handle or user UUID")
     if mapping is None:
         return []
     users = Section(top.file, mapping, "users", tuple(mapping), top.problems)

@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.config.checks import Problems, Section, describe, item_at
+from reconciler.config.checks import Section, item_at
 from reconciler.config.files import ConfigFile
+from reconciler.config.problems import Problems, describe
+from reconciler.config.tree import YamlMap
 from reconciler.errors import QuerySyntaxError
 from reconciler.model import (
     DEFAULT_FROM_STATES,
@@ -83,7 +85,7 @@ def read_rule(
 ) -> Draft:
     """The draft of `rules[index]` in `file`."""
     entry = rules[index]
-    if not isinstance(entry, dict):
+    if not isinstance(entry, YamlMap):
         problems.add(
             item_at(file.name, rules, index),
             f"rule #{index + 1} must be a mapping with name, query, ..., not {describe(entry)}",
@@ -228,8 +230,7 @@ def read_pin(
     file: ConfigFile, issues: Any, key: object, defaults: FileDefaults, problems: Problems
 ) -> Draft:
     """The draft of the pin `issues[key]` in `file`."""
-    line, col = issues.lc.key(key)
-    where = Source(file.name, line + 1, col + 1)
+    where = Source(file.name, *issues.key_starts[key])
     label = f"pin {key}"
     issue_id = key.lower() if isinstance(key, str) and is_uuid(key) else None
     before = len(problems)
@@ -243,10 +244,9 @@ def read_pin(
     if entry is None:
         problems.add(where, f"{label}: sets neither state nor assignee, so it changes nothing")
         return Draft(issue_id, where, None)
-    if not isinstance(entry, dict):
-        line, col = issues.lc.value(key)
+    if not isinstance(entry, YamlMap):
         problems.add(
-            Source(file.name, line + 1, col + 1),
+            Source(file.name, *issues.value_starts[key]),
             f"{label} must be a mapping ({', '.join(PIN_KEYS)}), not {describe(entry)}",
         )
         return Draft(issue_id, where, None)

@@ -7,10 +7,10 @@ import hashlib
 import os
 from collections.abc import Sequence
 
-from reconciler.config.checks import Problems, suggestion
 from reconciler.config.document import Alias, FileDraft, read_document
 from reconciler.config.files import ConfigFile, expand_paths, read_file
 from reconciler.config.items import Draft, Reference, normalize_reference
+from reconciler.config.problems import Problems, suggestion
 from reconciler.errors import ConfigError
 from reconciler.model import Assignee, Config, Pin, Rule, Source, is_uuid
 
