@@ -9,6 +9,8 @@ reach Datadog (the real client, or a fake in tests).
   `SearchRequest`, the `IssueApi` protocol and `Observed` (with its users and
   missing pins).
 - `desired`: what the config asks for (`Source`, `Assignee`, `Rule`, `Pin`, `Config`).
+- `samples`: a config's rule tests (`ConfigTest`, `SampleIssue`, `Expectation`,
+  `UserReference`).
 - `decision`: what the planner decided and why (`RuleMatch`, `Hold`, `Decision`,
   `IssueDecision`, `Decisions`), before any diff; read by explain and report.
 - `plan`: what the planner and the applier produce (`Change`, `Held`, `Conflict`,
@@ -50,6 +52,7 @@ from reconciler.model.plan import (
     issue_url,
     plan_checksum,
 )
+from reconciler.model.samples import ConfigTest, Expectation, SampleIssue, UserReference
 
 __all__ = [
     "DEFAULT_FROM_STATES",
@@ -59,9 +62,11 @@ __all__ = [
     "Change",
     "ChangeResult",
     "Config",
+    "ConfigTest",
     "Conflict",
     "Decision",
     "Decisions",
+    "Expectation",
     "Field",
     "Held",
     "Hold",
@@ -78,11 +83,13 @@ __all__ = [
     "ResultStatus",
     "Rule",
     "RuleMatch",
+    "SampleIssue",
     "SearchRequest",
     "Source",
     "State",
     "Track",
     "User",
+    "UserReference",
     "is_uuid",
     "issue_url",
     "plan_checksum",
