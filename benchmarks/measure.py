@@ -1,7 +1,7 @@
 """The measured scenarios, each on a fresh copy of the org behind its own sandbox.
 
-Everything goes through the wiring the CLI uses (`reconciler.cli.workflow`), so
-a number here is what `reconciler plan` / `apply` would take against an API
+Everything goes through the library entry point the CLI uses (`reconciler.engine`),
+so a number here is what `reconciler plan` / `apply` would take against an API
 with the same latency. Correctness checks raise CheckFailed.
 """
 
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
-from reconciler.applier import ApplyOutcome, apply_plan
-from reconciler.cli.workflow import Connection, connect, make_plan
 from reconciler.client import Credentials, DatadogClient
+from reconciler.engine import ApplyOutcome, Engine
 from reconciler.model import (
     SEARCH_CAP,
+    Config,
     Issue,
     IssueApi,
     Plan,
@@ -30,7 +30,6 @@ from reconciler.model import (
     User,
 )
 from reconciler.sandbox import Knobs, RunningSandbox, Store, serve_in_thread
-from reconciler.selection import select_rule
 
 from workload import Workload
 
@@ -77,9 +76,20 @@ class SelectionRow:
 def _sandbox(store: Store, knobs: Knobs) -> Iterator[tuple[RunningSandbox, DatadogClient]]:
     with (
         serve_in_thread(store, knobs) as running,
-        connect(Connection(api_url=running.url, env=ENV)) as client,
+        DatadogClient(running.url, Credentials.from_env(ENV)) as client,
     ):
         yield running, client
+
+
+def _engine(api: IssueApi, api_url: str, parallelism: int) -> Engine:
+    return Engine(api, api_url=api_url, parallelism=parallelism)
+
+
+def make_plan(
+    config: Config, client: DatadogClient, *, parallelism: int, targets: tuple[str, ...] = ()
+) -> Plan:
+    """A complete plan, as `reconciler plan` makes it."""
+    return _engine(client, client.api_url, parallelism).plan(config, targets=targets)
 
 
 def _timed(call: Callable[[], _T]) -> tuple[_T, float]:
@@ -150,7 +160,7 @@ def measure_apply(workload: Workload, parallelism: int, knobs: Knobs) -> ApplyRu
 
 
 def _apply(plan: Plan, client: DatadogClient, parallelism: int) -> ApplyOutcome:
-    return apply_plan(plan, client, parallelism=parallelism)
+    return _engine(client, client.api_url, parallelism).apply(plan)
 
 
 def measure_selection(workload: Workload, knobs: Knobs) -> list[SelectionRow]:
@@ -165,7 +175,8 @@ def measure_selection(workload: Workload, knobs: Knobs) -> list[SelectionRow]:
 def _select(client: DatadogClient, rule: Rule) -> SelectionRow:
     counting = CountingApi(client)
     now_ms = int(time.time() * 1000)
-    found, wall = _timed(lambda: select_rule(counting, rule, now_ms))
+    engine = _engine(counting, client.api_url, 1)
+    found, wall = _timed(lambda: engine.select(rule, now_ms))
     check(
         counting.calls == 1 or counting.largest >= SEARCH_CAP,
         f"rule {rule.name!r} split its search although no call was full",

@@ -5,27 +5,32 @@ boundary with ``raise ... from exc``. Every message says what to do next and
 never contains an API or application key.
 
     ReconcilerError
-    ├── ConfigError            the YAML is invalid (every problem, FILE:LINE:COL)
-    ├── QuerySyntaxError       an event-search query does not parse
-    ├── DurationError          a duration is not <int><s|m|h|d|w> (also a ValueError)
-    ├── SettingsError          a missing key, an unknown site or an unsafe API URL
-    ├── ApiError               the Datadog API answered with an error
-    │   ├── AuthError          401 / 403: which key, which site
-    │   ├── NotFoundError      404
-    │   ├── BadRequestError    400
-    │   ├── RateLimitedError   429, still after the retries
-    │   └── ServerError        5xx, still after the retries
-    ├── ResponseShapeError     a JSON:API document lacks what the API documents
-    ├── NetworkError           timeouts and dropped connections, after the retries
-    ├── UserLookupError        an email or handle names no user, or a disabled one
-    ├── PinNotFoundError       a pinned issue does not exist
-    ├── TruncatedSelectionError a rule's search stays at the 100 cap
-    ├── PlanFailed             several errors found while planning, all of them
-    ├── PlanFileError          a saved plan cannot be read
-    ├── StrictConflictError    conflicts under --strict
-    ├── UnknownTargetError     a --target is neither a rule name nor an issue UUID
-    ├── TooManyChangesError    the plan exceeds max_changes without --force
-    └── ApplyRefusedError      no terminal and no --auto-approve
+    ├── InputError                 the configuration or a command-line value is invalid
+    │   ├── ConfigError            the YAML is invalid (every problem, FILE:LINE:COL)
+    │   ├── QuerySyntaxError       an event-search query does not parse
+    │   └── DurationError          a duration is not <int><s|m|h|d|w> (also a ValueError)
+    ├── SettingsError              a missing key, an unknown site or an unsafe API URL
+    ├── RemoteError                talking to the Datadog API failed
+    │   ├── ApiError               the API answered with an error
+    │   │   ├── AuthError          401 / 403: which key, which site
+    │   │   ├── NotFoundError      404
+    │   │   ├── BadRequestError    400
+    │   │   ├── RateLimitedError   429, still after the retries
+    │   │   ├── ServerError        5xx, still after the retries
+    │   │   └── UnexpectedStatusError 1xx / 3xx: a proxy or login page answered, not the API
+    │   ├── NetworkError           timeouts and dropped connections, after the retries
+    │   └── ResponseShapeError     a JSON:API document lacks what the API documents
+    ├── PlanningError              no plan can be made from this config and this org
+    │   ├── UserLookupError        an email or handle names no user, or a disabled one
+    │   ├── PinNotFoundError       a pinned issue does not exist
+    │   ├── TruncatedSelectionError a rule's search stays at the 100 cap
+    │   ├── PlanFailed             several errors found while planning, all of them
+    │   ├── UnknownTargetError     a --target is neither a rule name nor an issue UUID
+    │   └── StrictConflictError    conflicts under --strict
+    └── RefusedError               an apply the tool will not start
+        ├── TooManyChangesError    the plan exceeds max_changes without --force
+        ├── ApplyRefusedError      no confirmation: no terminal and no --auto-approve, or not "yes"
+        └── PlanFileError          a saved plan cannot be read, or was made against another API
 """
 
 from __future__ import annotations
@@ -36,6 +41,22 @@ from dataclasses import dataclass
 
 class ReconcilerError(Exception):
     """Base class of every error the reconciler raises on purpose."""
+
+
+class InputError(ReconcilerError):
+    """The configuration or a value given on the command line is invalid."""
+
+
+class RemoteError(ReconcilerError):
+    """Talking to the Datadog API failed: an error answer, no answer, or a malformed one."""
+
+
+class PlanningError(ReconcilerError):
+    """No plan can be made: a user, a pin or a selection cannot be resolved, or policy says no."""
+
+
+class RefusedError(ReconcilerError):
+    """An apply the tool will not start: too big, unconfirmed, or from an unusable plan file."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +72,7 @@ class Problem:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
 
-class ConfigError(ReconcilerError):
+class ConfigError(InputError):
     """The configuration is invalid; carries every problem found, sorted by position."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
@@ -62,7 +83,7 @@ class ConfigError(ReconcilerError):
         super().__init__(f"{lines}\nconfiguration is invalid: {count} {noun}; nothing was sent")
 
 
-class QuerySyntaxError(ReconcilerError):
+class QuerySyntaxError(InputError):
     """An event-search query does not parse; `position` is 0-based into `query`."""
 
     def __init__(self, query: str, position: int, reason: str) -> None:
@@ -80,7 +101,7 @@ class SettingsError(ReconcilerError):
         super().__init__(message)
 
 
-class DurationError(ReconcilerError, ValueError):
+class DurationError(InputError, ValueError):
     """A duration is not a positive integer followed by s, m, h, d or w."""
 
     def __init__(self, text: str, reason: str) -> None:
@@ -92,7 +113,7 @@ class DurationError(ReconcilerError, ValueError):
         )
 
 
-class ApiError(ReconcilerError):
+class ApiError(RemoteError):
     """The Datadog API answered a request with an error status."""
 
     def __init__(self, method: str, path: str, status: int, detail: str) -> None:
@@ -114,12 +135,13 @@ class AuthError(ApiError):
         super().__init__(method, path, status, detail)
 
     def _message(self) -> str:
-        which = "DD_API_KEY" if self.status == 401 else "DD_APP_KEY (or DD_APPLICATION_KEY)"
+        # A wrong API key and a wrong application key both give 401 or 403: name both.
         return (
             f"{self.method} {self.path} was refused with HTTP {self.status}: {self.detail}. "
-            f"Check {which}: it must be valid for {self.site} (set DD_SITE or --site if "
-            "the keys belong to another site) and the application key needs the "
-            "error_tracking_read/write, cases_read/write and user_access_read scopes"
+            "Check DD_API_KEY and DD_APP_KEY (or DD_APPLICATION_KEY): both must be valid "
+            f"for {self.site} (set DD_SITE or --site if the keys belong to another site), "
+            "and the application key needs the error_tracking_read/write, cases_read/write "
+            "and user_access_read scopes"
         )
 
 
@@ -151,16 +173,35 @@ class ServerError(ApiError):
         )
 
 
-class ResponseShapeError(ReconcilerError):
-    """A response document does not have the documented shape (the client turns it into
-    an ApiError naming the request)."""
+class UnexpectedStatusError(ApiError):
+    """A status that is neither 2xx nor an API error (1xx, 3xx): something else answered."""
 
-    def __init__(self, detail: str) -> None:
+    def _message(self) -> str:
+        return (
+            f"{self.method} {self.path} got HTTP {self.status} ({self.detail}), which the "
+            "Datadog API never sends: a proxy or login page answered instead (redirects are "
+            "not followed). Check DD_API_URL / --api-url and any proxy in between"
+        )
+
+
+class ResponseShapeError(RemoteError):
+    """A response document does not have the documented shape; the client names the
+    request (`method`, `path`, `status`) that got it."""
+
+    def __init__(self, detail: str, method: str = "", path: str = "", status: int = 0) -> None:
         self.detail = detail
-        super().__init__(f"unexpected response body: {detail}")
+        self.method = method
+        self.path = path
+        self.status = status
+        if method:
+            super().__init__(
+                f"{method} {path} answered HTTP {status} with an unexpected body: {detail}"
+            )
+        else:
+            super().__init__(f"unexpected response body: {detail}")
 
 
-class NetworkError(ReconcilerError):
+class NetworkError(RemoteError):
     """The request never got an answer (timeout, refused or dropped connection)."""
 
     def __init__(self, method: str, path: str, reason: str, url: str = "") -> None:
@@ -171,7 +212,7 @@ class NetworkError(ReconcilerError):
         super().__init__(f"{method} {path} got no answer after retrying: {reason}{where}")
 
 
-class UserLookupError(ReconcilerError):
+class UserLookupError(PlanningError):
     """A referenced user is unknown or disabled."""
 
     def __init__(self, reference: str, reason: str, where: str = "") -> None:
@@ -182,7 +223,7 @@ class UserLookupError(ReconcilerError):
         super().__init__(f"{prefix}user {reference!r} {reason}")
 
 
-class PinNotFoundError(ReconcilerError):
+class PinNotFoundError(PlanningError):
     """A pin names an issue that does not exist."""
 
     def __init__(self, issue_id: str, where: str) -> None:
@@ -194,7 +235,7 @@ class PinNotFoundError(ReconcilerError):
         )
 
 
-class TruncatedSelectionError(ReconcilerError):
+class TruncatedSelectionError(PlanningError):
     """A rule's search still returns the API's 100-issue cap in a one-minute slice, or
     after as many searches as one rule may make (`searches`)."""
 
@@ -217,7 +258,7 @@ class TruncatedSelectionError(ReconcilerError):
         )
 
 
-class PlanFailed(ReconcilerError):
+class PlanFailed(PlanningError):
     """Several errors stopped the plan; all of them are kept."""
 
     def __init__(self, errors: Sequence[ReconcilerError]) -> None:
@@ -225,7 +266,7 @@ class PlanFailed(ReconcilerError):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
-class PlanFileError(ReconcilerError):
+class PlanFileError(RefusedError):
     """A saved plan file cannot be read or is not a plan."""
 
     def __init__(self, path: str, reason: str) -> None:
@@ -233,7 +274,7 @@ class PlanFileError(ReconcilerError):
         super().__init__(f"{path}: not a usable plan file: {reason}")
 
 
-class StrictConflictError(ReconcilerError):
+class StrictConflictError(PlanningError):
     """--strict was given and rules conflict."""
 
     def __init__(self, count: int) -> None:
@@ -244,7 +285,7 @@ class StrictConflictError(ReconcilerError):
         )
 
 
-class UnknownTargetError(ReconcilerError):
+class UnknownTargetError(PlanningError):
     """A --target names neither a rule of the config nor an issue UUID."""
 
     def __init__(
@@ -267,7 +308,7 @@ class UnknownTargetError(ReconcilerError):
         )
 
 
-class TooManyChangesError(ReconcilerError):
+class TooManyChangesError(RefusedError):
     """The plan has more changes than max_changes allows."""
 
     def __init__(self, changes: int, max_changes: int) -> None:
@@ -279,5 +320,5 @@ class TooManyChangesError(ReconcilerError):
         )
 
 
-class ApplyRefusedError(ReconcilerError):
+class ApplyRefusedError(RefusedError):
     """Apply needs an explicit approval that it did not get."""

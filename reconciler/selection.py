@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, runtime_checkable
 
 from reconciler.errors import (
@@ -29,7 +29,6 @@ from reconciler.errors import (
 )
 from reconciler.model import (
     SEARCH_CAP,
-    Assignee,
     Config,
     Issue,
     IssueApi,
@@ -223,35 +222,62 @@ def select_rule(
     return outcome
 
 
-def observe(api: IssueApi, config: Config, now_ms: int, *, parallelism: int = 4) -> Observed:
-    """Run every rule's selection and fetch every pinned issue.
+def observe(
+    api: IssueApi,
+    config: Config,
+    now_ms: int,
+    *,
+    parallelism: int = 4,
+    api_url: str = "",
+    ui_host: str | None = None,
+) -> Observed:
+    """Look up every user the config names, run every rule's selection and fetch every
+    pinned issue; `api_url` and `ui_host` say where, for the plan.
 
-    Raises PlanFailed with every error found (a missing pin as PinNotFoundError).
+    A pin whose issue answers 404 is kept in `Observed.missing_pins` rather than
+    raised, unless something else failed too: then it is one more of the errors.
+    Raises PlanFailed with every error found, in config order (users first, since
+    nothing is searched while one is unknown).
     """
+    users = resolve_users(api, config, parallelism=parallelism)
     errors: list[_Failure] = []
     issues: dict[str, Issue] = {}
     selections: dict[str, frozenset[str]] = {}
-    with parsing_once(api):
+    missing: list[Pin] = []
+    missing_errors: list[_Failure] = []
+    with parsing_once(api), ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         selected = select_rules(api, config.rules, now_ms, parallelism=parallelism)
-        with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-            for position, (rule, found) in enumerate(zip(config.rules, selected, strict=True)):
-                if isinstance(found, ReconcilerError):
-                    errors.append(((0, position), found))
-                    continue
-                selections[rule.name] = frozenset(issue.id for issue in found)
-                for issue in found:
-                    # The first rule in config order wins when searches saw different
-                    # snapshots of one issue, so a rerun observes the same thing.
-                    issues.setdefault(issue.id, issue)
-            # A searched issue is as fresh as a GET; only pins no search returned cost a
-            # call. When a search failed its issues are unknown, so those pins are fetched.
-            to_fetch = [pin for pin in config.pins if pin.issue_id.lower() not in issues]
-            fetches = [pool.submit(_fetch_pin, api, pin) for pin in to_fetch]
-            for pinned in _collect(fetches, 1, errors):
-                if pinned is not None:
-                    issues[pinned.id] = pinned
-    _raise_all(errors)
-    return Observed(issues=issues, selections=selections)
+        for position, (rule, found) in enumerate(zip(config.rules, selected, strict=True)):
+            if isinstance(found, ReconcilerError):
+                errors.append(((0, position), found))
+                continue
+            selections[rule.name] = frozenset(issue.id for issue in found)
+            for issue in found:
+                # The first rule in config order wins when searches saw different
+                # snapshots of one issue, so a rerun observes the same thing.
+                issues.setdefault(issue.id, issue)
+        # A searched issue is as fresh as a GET; only pins no search returned cost a
+        # call. When a search failed its issues are unknown, so those pins are fetched.
+        to_fetch = [pin for pin in config.pins if pin.issue_id.lower() not in issues]
+        fetches = [pool.submit(_fetch_pin, api, pin) for pin in to_fetch]
+        fetched = _collect(fetches, 1, errors)
+        for position, (pin, pinned) in enumerate(zip(to_fetch, fetched, strict=True)):
+            if isinstance(pinned, Issue):
+                issues[pinned.id] = pinned
+            elif isinstance(pinned, _Missing):
+                missing.append(pin)
+                error = PinNotFoundError(pin.issue_id, pin.source.file_line)
+                missing_errors.append(((1, position), error))
+    if errors:
+        _raise_all([*errors, *missing_errors])
+    return Observed(
+        issues=issues,
+        selections=selections,
+        users=users,
+        missing_pins=tuple(missing),
+        api_url=api_url,
+        ui_host=ui_host,
+    )
 
 
 _Failure = tuple[tuple[int, int], ReconcilerError]  # (order in the config, error)
@@ -269,20 +295,24 @@ def _collect(futures: Sequence[Future[_T]], group: int, errors: list[_Failure]) 
     return results
 
 
-def _fetch_pin(api: IssueApi, pin: Pin) -> Issue:
-    """The pinned issue; raises PinNotFoundError when it does not exist."""
+class _Missing:
+    """The answer for a pinned issue that does not exist (404)."""
+
+
+_MISSING = _Missing()
+
+
+def _fetch_pin(api: IssueApi, pin: Pin) -> Issue | _Missing:
+    """The pinned issue, or _MISSING when it does not exist."""
     try:
         return api.get_issue(pin.issue_id)
-    except NotFoundError as exc:
-        raise PinNotFoundError(pin.issue_id, pin.source.file_line) from exc
+    except NotFoundError:
+        return _MISSING
 
 
-def resolve_users(
-    api: IssueApi, config: Config, *, parallelism: int = 4
-) -> tuple[Config, dict[str, str]]:
-    """Replace every email or handle in the config by its user's UUID.
+def resolve_users(api: IssueApi, config: Config, *, parallelism: int = 4) -> dict[str, User]:
+    """The active user behind every email or handle the config names (UUIDs need none).
 
-    Returns the resolved config and a `{user id: label}` map for display.
     Raises PlanFailed with every unknown or disabled user, each with FILE:LINE.
     """
     references = sorted(config.user_references().items(), key=lambda item: _position(item[1]))
@@ -290,19 +320,12 @@ def resolve_users(
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         lookups = [pool.submit(_find_user, api, ref, src) for ref, src in references]
         users = _collect(lookups, 0, errors)
-    ids: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    for (reference, _), user in zip(references, users, strict=True):
-        if user is not None:
-            ids[reference] = user.id
-            labels[user.id] = user.label
     _raise_all(errors)
-    resolved = replace(
-        config,
-        rules=tuple(_resolved(rule, ids) for rule in config.rules),
-        pins=tuple(_resolved(pin, ids) for pin in config.pins),
-    )
-    return resolved, labels
+    return {
+        reference: user
+        for (reference, _), user in zip(references, users, strict=True)
+        if user is not None
+    }
 
 
 def _position(source: Source) -> tuple[str, int, int]:
@@ -319,15 +342,6 @@ def _find_user(api: IssueApi, reference: str, source: Source) -> User:
         reason = "is disabled in Datadog; assign an active user"
         raise UserLookupError(reference, reason, source.file_line)
     return user
-
-
-_Item = TypeVar("_Item", Rule, Pin)
-
-
-def _resolved(item: _Item, ids: dict[str, str]) -> _Item:
-    if item.assignee is None or item.assignee.user not in ids:
-        return item
-    return replace(item, assignee=Assignee(ids[item.assignee.user]))
 
 
 def _raise_all(errors: Iterable[_Failure]) -> None:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 
-from reconciler.applier import ApplyOutcome, apply_plan
+from reconciler.applier import ApplyOutcome, Cancellation, apply_plan
 from reconciler.errors import NotFoundError, ReconcilerError, ServerError
 from reconciler.model import (
     Change,
@@ -42,7 +43,13 @@ class FakeApi:
         self.calls: list[tuple[str, str, object]] = []
         self.hook = hook
         self.errors: dict[tuple[str, str], ReconcilerError] = {}
+        # method -> what the answer shows instead of the stored issue (a lying 200)
+        self.answers: dict[str, Callable[[Issue], Issue]] = {}
         self._lock = threading.Lock()
+
+    def _answer(self, method: str, issue: Issue) -> Issue:
+        tamper = self.answers.get(method)
+        return tamper(issue) if tamper is not None else issue
 
     def _enter(self, method: str, issue_id: str, arg: object = None) -> Issue:
         if self.hook is not None:
@@ -68,14 +75,14 @@ class FakeApi:
     def set_state(self, issue_id: str, state: State) -> Issue:
         issue = replace(self._enter("set_state", issue_id, state), state=state)
         self.issues[issue_id] = issue
-        return issue
+        return self._answer("set_state", issue)
 
     def set_assignee(self, issue_id: str, user_id: str) -> Issue:
         issue = self._enter("set_assignee", issue_id, user_id)
         moved = State.ACKNOWLEDGED if issue.state is State.OPEN else issue.state
         issue = replace(issue, assignee_id=user_id, state=moved)
         self.issues[issue_id] = issue
-        return issue
+        return self._answer("set_assignee", issue)
 
     def remove_assignee(self, issue_id: str) -> None:
         issue = self._enter("remove_assignee", issue_id)
@@ -230,7 +237,7 @@ def test_a_404_fails_every_change_of_the_issue():
             id="unchanged",
         ),
         pytest.param(Issue(ISSUE_A, State.IGNORED), "stale", [], id="moved"),
-        pytest.param(Issue(ISSUE_A, State.RESOLVED), "applied", [], id="already-done"),
+        pytest.param(Issue(ISSUE_A, State.RESOLVED), "unchanged", [], id="already-done"),
     ],
 )
 def test_recheck_judges_the_state_against_the_live_issue(live, expected_status, expected_writes):
@@ -247,7 +254,7 @@ def test_recheck_judges_the_state_against_the_live_issue(live, expected_status, 
     [
         pytest.param(None, "applied", [("set_assignee", ISSUE_A, ALICE)], id="unchanged"),
         pytest.param(BOB, "stale", [], id="moved"),
-        pytest.param(ALICE, "applied", [], id="already-done"),
+        pytest.param(ALICE, "unchanged", [], id="already-done"),
     ],
 )
 def test_recheck_judges_the_assignee_against_the_live_issue(
@@ -473,3 +480,237 @@ def test_recheck_failure_covers_both_fields_of_the_issue():
     outcome = apply_plan(plan, api, recheck=True)
     assert [r.status for r in outcome.results] == [ResultStatus.FAILED] * 2
     assert api.writes() == []
+
+
+# ---------------------------------------------------------------- write verification
+
+
+def test_a_200_with_the_old_state_is_failed():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.answers["set_state"] = lambda issue: replace(issue, state=State.OPEN)
+    plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.RESOLVED),))
+    (result,) = apply_plan(plan, api).results
+    assert result.status is ResultStatus.FAILED
+    assert result.error == (
+        "the API answered, but the issue shows state OPEN, not RESOLVED: "
+        "the write did not take effect"
+    )
+
+
+def test_a_200_with_the_wrong_assignee_is_failed():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.answers["set_assignee"] = lambda issue: replace(issue, assignee_id=BOB)
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api)
+    assert statuses(outcome) == [(ISSUE_A, "assignee", "failed"), (ISSUE_A, "state", "applied")]
+    assert f"shows {BOB}, not {ALICE}" in (outcome.results[0].error or "")
+
+
+def test_a_200_for_another_issue_is_failed():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.answers["set_state"] = lambda issue: replace(issue, id=ISSUE_B)
+    plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.IGNORED),))
+    (result,) = apply_plan(plan, api).results
+    assert result.status is ResultStatus.FAILED
+    assert result.error == f"the API answered with issue {ISSUE_B!r}, not this one"
+
+
+def test_a_lying_answer_while_writing_the_state_back_fails_the_assignee_change():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.answers["set_state"] = lambda issue: replace(issue, state=State.ACKNOWLEDGED)
+    plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
+    (result,) = apply_plan(plan, api).results
+    assert result.status is ResultStatus.FAILED
+    assert (result.error or "").startswith("assigned, but writing state OPEN back failed")
+
+
+@pytest.mark.parametrize("issue_id", ["..", ".", "../state", "%2e%2e", ""], ids=repr)
+@pytest.mark.parametrize("recheck", [False, True], ids=["config", "saved"])
+def test_a_non_uuid_issue_id_is_refused_before_any_request(issue_id, recheck):
+    api = FakeApi(Issue(issue_id, State.OPEN))
+    plan = Plan(
+        changes=(
+            assignee_change(issue_id, None, ALICE),
+            state_change(issue_id, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api, recheck=recheck)
+    assert [r.status for r in outcome.results] == [ResultStatus.FAILED] * 2
+    assert outcome.results[0].error == f"issue id {issue_id!r} is not a UUID; nothing was sent"
+    assert api.calls == []
+
+
+# ---------------------------------------------------------------- saved plans re-applied
+
+
+def test_stale_results_carry_the_live_value():
+    api = FakeApi(Issue(ISSUE_A, State.IGNORED, assignee_id=BOB))
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.RESOLVED),
+        )
+    )
+    outcome = apply_plan(plan, api, recheck=True)
+    assert [(r.status.value, r.current) for r in outcome.results] == [
+        ("stale", BOB),
+        ("stale", "IGNORED"),
+    ]
+    assert outcome.results[1].to_json()["current"] == "IGNORED"
+    assert "current" not in apply_plan(plan, FakeApi()).results[0].to_json()
+
+
+def test_a_saved_plan_applied_twice_reports_unchanged_and_sends_nothing():
+    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.ACKNOWLEDGED, assignee_id=BOB))
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),
+            assignee_change(ISSUE_B, BOB, None),
+            state_change(ISSUE_B, State.ACKNOWLEDGED, State.RESOLVED),
+        )
+    )
+    first = apply_plan(plan, api, recheck=True)
+    assert [r.status.value for r in first.results] == ["applied"] * 3
+    writes = len(api.writes())
+    second = apply_plan(plan, api, recheck=True)
+    assert [r.status.value for r in second.results] == ["unchanged"] * 3
+    assert len(api.writes()) == writes
+    assert second.ok and second.writes_sent == 0
+
+
+def test_a_reapplied_saved_plan_finishes_a_state_the_own_assignment_moved():
+    # A first run assigned the issue (OPEN -> ACKNOWLEDGED) and its state write failed.
+    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api.errors[("set_state", ISSUE_A)] = ServerError("PUT", "/state", 503, "unavailable")
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+        )
+    )
+    first = apply_plan(plan, api, recheck=True)
+    assert statuses(first) == [(ISSUE_A, "assignee", "applied"), (ISSUE_A, "state", "failed")]
+    assert api.issues[ISSUE_A].state is State.ACKNOWLEDGED
+    del api.errors[("set_state", ISSUE_A)]
+    second = apply_plan(plan, api, recheck=True)
+    assert statuses(second) == [
+        (ISSUE_A, "assignee", "unchanged"),
+        (ISSUE_A, "state", "applied"),
+    ]
+    assert api.issues[ISSUE_A] == Issue(ISSUE_A, State.IGNORED, assignee_id=ALICE)
+
+
+def test_a_reapplied_saved_plan_does_not_finish_an_issue_someone_else_assigned():
+    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=BOB))
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api, recheck=True)
+    assert statuses(outcome) == [(ISSUE_A, "assignee", "stale"), (ISSUE_A, "state", "stale")]
+    assert api.writes() == []
+
+
+def test_a_reapplied_saved_plan_writes_back_a_kept_state_a_partial_run_left():
+    # A first run assigned the issue and was stopped before writing OPEN back.
+    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=ALICE))
+    plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
+    outcome = apply_plan(plan, api, recheck=True)
+    assert statuses(outcome) == [(ISSUE_A, "assignee", "applied")]
+    assert api.writes() == [("set_state", ISSUE_A, State.OPEN)]
+    assert api.issues[ISSUE_A].state is State.OPEN
+
+
+# ---------------------------------------------------------------- real interrupts
+
+
+def _signal_main_thread() -> None:
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+
+def test_an_interrupt_finishes_the_issue_whose_first_write_was_sent():
+    cancel = Cancellation()
+
+    def interrupt_during_assign(method: str, issue_id: str) -> None:
+        if (method, issue_id) == ("set_assignee", ISSUE_B):
+            _signal_main_thread()
+            assert cancel.requested.wait(5)
+
+    api = FakeApi(
+        Issue(ISSUE_A, State.OPEN),
+        Issue(ISSUE_B, State.OPEN),
+        Issue(ISSUE_C, State.OPEN),
+        hook=interrupt_during_assign,
+    )
+    plan = Plan(
+        changes=(
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+            assignee_change(ISSUE_B, None, ALICE),
+            state_change(ISSUE_B, State.OPEN, State.IGNORED),
+            state_change(ISSUE_C, State.OPEN, State.IGNORED),
+        )
+    )
+    outcome = apply_plan(plan, api, parallelism=1, cancellation=cancel)
+    assert outcome.interrupted
+    assert statuses(outcome) == [
+        (ISSUE_A, "state", "applied"),
+        (ISSUE_B, "assignee", "applied"),
+        (ISSUE_B, "state", "applied"),
+        (ISSUE_C, "state", "skipped"),
+    ]
+    assert outcome.writes_sent == 3
+    assert api.issues[ISSUE_B] == Issue(ISSUE_B, State.IGNORED, assignee_id=ALICE)
+
+
+def test_a_double_interrupt_loses_no_result_of_a_write_in_flight():
+    cancel = Cancellation()
+    both_in_flight = threading.Barrier(2, timeout=5)
+
+    def interrupt_twice(method: str, issue_id: str) -> None:
+        if method != "set_assignee":
+            return
+        both_in_flight.wait()
+        if issue_id == ISSUE_A:
+            _signal_main_thread()
+            assert cancel.requested.wait(5)
+            _signal_main_thread()
+        assert cancel.urgent.wait(5)
+
+    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN), hook=interrupt_twice)
+    plan = Plan(
+        changes=(
+            assignee_change(ISSUE_A, None, ALICE),
+            state_change(ISSUE_A, State.OPEN, State.IGNORED),
+            assignee_change(ISSUE_B, None, BOB),
+            state_change(ISSUE_B, State.OPEN, State.IGNORED),
+        )
+    )
+    logged: list[ChangeResult] = []
+    lock = threading.Lock()
+
+    def log_line(result: ChangeResult) -> None:
+        with lock:
+            logged.append(result)
+
+    outcome = apply_plan(plan, api, parallelism=2, on_result=log_line, cancellation=cancel)
+    assert outcome.interrupted
+    # Both assignee writes reached the server; both are in the log, and no state write
+    # was started after the second interrupt.
+    writes = sorted(w[:2] for w in api.writes())
+    assert writes == [
+        ("set_assignee", ISSUE_A),
+        ("set_assignee", ISSUE_B),
+    ]
+    assert sorted((r.change.issue_id, r.change.field.value, r.status.value) for r in logged) == [
+        (ISSUE_A, "assignee", "applied"),
+        (ISSUE_A, "state", "skipped"),
+        (ISSUE_B, "assignee", "applied"),
+        (ISSUE_B, "state", "skipped"),
+    ]

@@ -11,12 +11,16 @@ from reconciler.model import (
     Assignee,
     AssignPolicy,
     Config,
+    ConfigTest,
+    Expectation,
     Persona,
     Pin,
     Rule,
+    SampleIssue,
     Source,
     State,
     Track,
+    UserReference,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "config"
@@ -306,6 +310,36 @@ BAD_CASES = [
     ("rules_not_a_list.yaml", "3:3", "rules must be a list of rules, not a mapping"),
     ("top_level_not_mapping.yaml", "1:1", "the top level must be a mapping"),
     ("empty_file.yaml", "1:1", "the file is empty"),
+    ("duration_over_ten_years.yaml", "6:13", "a duration is at most ten years (3653d)"),
+    ("merge_key.yaml", "7:5", "merge keys (<<) are not supported: write the keys out"),
+    ("tests_not_a_list.yaml", "3:3", "tests must be a list of tests, not a mapping"),
+    (
+        "test_unknown_key.yaml",
+        "12:5",
+        "test 'owned': unknown key 'comment' (expected one of: name,",
+    ),
+    ("test_missing_expect.yaml", "9:5", "test 'owned': missing expect (what the config must"),
+    ("test_expect_wrong_type.yaml", "11:13", "expect must be a mapping with assignee and/or state"),
+    (
+        "test_expects_nothing.yaml",
+        "11:13",
+        "test 'owned': expect: names neither assignee nor state",
+    ),
+    ("test_sample_bad_state.yaml", "10:43", "test 'owned': issue: state must be one of OPEN,"),
+    (
+        "test_sample_unknown_key.yaml",
+        "11:7",
+        "issue: unknown key 'servce'; did you mean 'service'?",
+    ),
+    ("test_sample_id_not_uuid.yaml", "10:17", "issue: id must be an issue id (a UUID such as"),
+    ("test_sample_bad_duration.yaml", "10:47", "issue: last_seen: '2 days' is not a duration"),
+    (
+        "test_first_seen_after_last_seen.yaml",
+        "10:48",
+        "issue: first_seen 1h ago is after last_seen 2d ago",
+    ),
+    ("test_duplicate_name.yaml", "12:11", "duplicate test name 'owned', first at bad/"),
+    ("test_expect_unknown_alias.yaml", "11:24", "test 'owned': expect: unknown alias 'alicia'"),
 ]
 
 
@@ -527,3 +561,75 @@ def test_empty_sections_are_allowed(tmp_path: Path) -> None:
     path.write_text("version: 1\ndefaults:\nusers:\nrules:\nissues:\n")
     config = load_config([path])
     assert (config.rules, config.pins, config.max_changes, config.users) == ((), (), 100, {})
+
+
+def test_tests_section_loads_into_exact_values() -> None:
+    config = load_config(["good/with_tests.yaml"])
+    source = "good/with_tests.yaml"
+    ops = "1b0b4e1c-53c4-4d8a-9b8e-0c3a1f6d2e7a"
+    assert config.tests == (
+        ConfigTest(
+            name="payments-owned",
+            issue=SampleIssue(
+                service="payments-api", error_type="stripe.error.CardError", track=Track.TRACE
+            ),
+            expect=Expectation(
+                assignee=UserReference("alice", Assignee("alice@example.com")),
+                state=State.OPEN,
+            ),
+            source=Source(source, 10, 5),
+        ),
+        ConfigTest(
+            name="everything",
+            issue=SampleIssue(
+                id="c1726a66-1f64-11ee-b338-da7ad0900002",
+                service="payments-api",
+                env="prod",
+                version="r2025.02",
+                error_type="builtins.KeyError",
+                error_message="'currency'",
+                file_path="app/payments.py",
+                function_name="charge",
+                platform="BACKEND",
+                languages=("python",),
+                state=State.ACKNOWLEDGED,
+                assignee=UserReference("ops", Assignee(ops)),
+                track=Track.LOGS,
+                first_seen_ago_s=3 * DAY,
+                last_seen_ago_s=2 * 3600,
+                regressed=True,
+            ),
+            expect=Expectation(assignee=UserReference(None, Assignee(None))),
+            source=Source(source, 13, 5),
+        ),
+        ConfigTest(
+            name="defaults",
+            issue=SampleIssue(first_seen_ago_s=2 * DAY, last_seen_ago_s=2 * DAY),
+            expect=Expectation(
+                assignee=UserReference("bob@example.com", Assignee("bob@example.com"))
+            ),
+            source=Source(source, 32, 5),
+        ),
+    )
+    assert SampleIssue().first_seen_ago_s == SampleIssue().last_seen_ago_s == 3600
+    assert SampleIssue().state is State.OPEN
+    assert SampleIssue().assignee == UserReference(None, Assignee(None))
+
+
+def test_test_assignees_resolve_through_aliases_of_another_file(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("version: 1\nusers:\n  ops: ops@example.com\n")
+    (tmp_path / "b.yaml").write_text(
+        "version: 1\ntests:\n  - {name: t, issue: {assignee: ops}, expect: {assignee: ops}}\n"
+    )
+    [test] = load_config([tmp_path]).tests
+    assert test.issue.assignee == UserReference("ops", Assignee("ops@example.com"))
+    assert test.expect.assignee == UserReference("ops", Assignee("ops@example.com"))
+    assert test.source == Source(str(tmp_path / "b.yaml"), 3, 5)
+
+
+def test_test_names_are_unique_across_files(tmp_path: Path) -> None:
+    test = "version: 1\ntests:\n  - {name: t, issue: {}, expect: {state: OPEN}}\n"
+    (tmp_path / "a.yaml").write_text(test)
+    (tmp_path / "b.yaml").write_text(test)
+    [problem] = problems_of(str(tmp_path))
+    assert problem.startswith(f"{tmp_path}/b.yaml:3:12: duplicate test name 't', first at ")

@@ -11,9 +11,9 @@ import httpx
 import pytest
 import respx
 
-from reconciler.cli.workflow import make_plan
 from reconciler.client import Credentials, DatadogClient
 from reconciler.config import load_config
+from reconciler.engine import Engine, Planned
 from reconciler.model import Field, Plan
 
 DOCUMENTED = Path(__file__).parent / "fixtures" / "documented"
@@ -65,10 +65,15 @@ def config_file(tmp_path: Path, pin: str = "") -> Path:
     return path
 
 
-def plan_documented(tmp_path: Path, pin: str = "") -> Plan:
+def planned_documented(tmp_path: Path, pin: str = "") -> Planned:
     config = load_config([config_file(tmp_path, pin)])
     with DatadogClient(API, Credentials("api-key", "app-key")) as client:
-        return make_plan(config, client, parallelism=1, clock_ms=lambda: NOW_MS)
+        engine = Engine(client, api_url=client.api_url, parallelism=1, clock=lambda: NOW_MS)
+        return engine.plan_with_decisions(config)
+
+
+def plan_documented(tmp_path: Path, pin: str = "") -> Plan:
+    return planned_documented(tmp_path, pin).plan
 
 
 def test_the_documented_request_is_what_the_client_sends(
@@ -88,7 +93,8 @@ def test_the_documented_request_is_what_the_client_sends(
 def test_the_documented_issue_plans_a_reopen_and_a_new_owner(
     tmp_path: Path, api: respx.MockRouter
 ) -> None:
-    plan = plan_documented(tmp_path)
+    planned = planned_documented(tmp_path)
+    plan = planned.plan
     rows = [(c.issue_id, c.field, c.before, c.after, c.rule) for c in plan.changes]
     assert rows == [
         (ISSUE, Field.ASSIGNEE, DOCUMENTED_ASSIGNEE, NEW_OWNER, "reopen-orders"),
@@ -96,12 +102,12 @@ def test_the_documented_issue_plans_a_reopen_and_a_new_owner(
     ]
     summary = plan.changes[0].issue
     assert summary is not None
-    assert summary.summary() == {
+    assert summary.to_json() == {
         "service": "email-api-py",
         "error_type": "builtins.TypeError",
         "error_message": "object of type 'NoneType' has no len()",
     }
-    assert summary.team_ids == ("221b0179-6447-4d03-91c3-3ca98bf60e8a",)
+    assert planned.observed.issues[ISSUE].team_ids == ("221b0179-6447-4d03-91c3-3ca98bf60e8a",)
     assert plan.issues_in_scope == 1
     assert plan.generated_at == "2022-12-21T10:53:24Z"
 

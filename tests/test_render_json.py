@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -21,7 +22,7 @@ CONTRACT_KEYS = [
     "conflicts",
     "warnings",
 ]
-ADDED_KEYS = ["max_changes", "users"]
+ADDED_KEYS = ["max_changes", "users", "ui_host"]
 
 
 @pytest.mark.parametrize(
@@ -115,6 +116,7 @@ def test_results_json_summary_counts_every_status():
         "source",
         "status",
         "error",
+        "current",
     ]
 
 
@@ -138,3 +140,15 @@ def test_log_line_has_a_utc_time_and_the_result(now, expected):
     doc = json.loads(line)
     assert doc["time"] == expected
     assert {k: v for k, v in doc.items() if k != "time"} == _result(ResultStatus.APPLIED).to_json()
+
+
+def test_every_change_carries_its_datadog_url_or_null_without_a_ui_host():
+    linked = json.loads(render_json(dataclasses.replace(rich_plan(), ui_host="app.datadoghq.eu")))
+    assert linked["ui_host"] == "app.datadoghq.eu"
+    for change in linked["changes"]:
+        assert change["url"] == (
+            f"https://app.datadoghq.eu/error-tracking?issueId={change['issue_id']}"
+        )
+    unlinked = json.loads(render_json(rich_plan()))
+    assert unlinked["ui_host"] is None
+    assert all(change["url"] is None for change in unlinked["changes"])

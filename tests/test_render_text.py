@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +14,15 @@ from golden.support import (
     rich_plan,
 )
 
-from reconciler.model import Change, ChangeResult, Field, Issue, Plan, ResultStatus, Source, State
+from reconciler.model import (
+    Change,
+    ChangeResult,
+    Field,
+    IssueSummary,
+    Plan,
+    ResultStatus,
+    Source,
+)
 from reconciler.render import render_results_text, render_text, render_text_notes
 
 
@@ -83,7 +92,7 @@ def test_warnings_can_be_left_to_the_caller():
 
 
 def test_terminal_escapes_and_newlines_in_messages_are_neutralised():
-    issue = Issue(ISSUE_B, State.OPEN, error_message="boom\x1b[2J\nsecond line")
+    issue = IssueSummary(error_message="boom\x1b[2J\nsecond line")
     change = Change(ISSUE_B, Field.STATE, "OPEN", "RESOLVED", Source("a.yaml", 1, 1), "r", issue)
     text = render_text(Plan(changes=(change,)))
     assert "\x1b" not in text
@@ -91,23 +100,25 @@ def test_terminal_escapes_and_newlines_in_messages_are_neutralised():
 
 
 def test_long_messages_are_shortened():
-    issue = Issue(ISSUE_B, State.OPEN, error_message="x" * 500)
+    issue = IssueSummary(error_message="x" * 500)
     change = Change(ISSUE_B, Field.STATE, "OPEN", "RESOLVED", Source("a.yaml", 1, 1), "r", issue)
     line = render_text(Plan(changes=(change,))).splitlines()[1]
     assert line == "    " + "x" * 97 + "..."
 
 
-def _result(field: Field, status: ResultStatus, error: str | None = None) -> ChangeResult:
+def _result(
+    field: Field, status: ResultStatus, error: str | None = None, current: str | None = None
+) -> ChangeResult:
     before, after = ("OPEN", "RESOLVED") if field is Field.STATE else (None, ALICE)
     change = Change(ISSUE_A, field, before, after, Source("a.yaml", 2, 3), "r")
-    return ChangeResult(change, status, error)
+    return ChangeResult(change, status, error, current)
 
 
 def test_results_text_matches_golden():
     results = [
         _result(Field.ASSIGNEE, ResultStatus.APPLIED),
         _result(Field.STATE, ResultStatus.FAILED, "PUT /state failed with HTTP 400: bad\nstate"),
-        _result(Field.STATE, ResultStatus.STALE),
+        _result(Field.STATE, ResultStatus.STALE, current="IGNORED"),
         _result(Field.STATE, ResultStatus.SKIPPED),
     ]
     check_golden("results.txt", render_results_text(results, users={ALICE: "alice@example.com"}))
@@ -127,3 +138,12 @@ def test_result_time_is_not_part_of_text():
     # The text form is for people; times belong to the --log-file lines.
     stamp = datetime(2026, 1, 1, tzinfo=UTC).isoformat()
     assert stamp not in render_results_text([_result(Field.STATE, ResultStatus.APPLIED)])
+
+
+def test_links_show_each_issue_page_only_when_asked_and_known():
+    linked = dataclasses.replace(rich_plan(), ui_host="app.datadoghq.eu")
+    lines = render_text(linked, links=True).splitlines()
+    url = f"https://app.datadoghq.eu/error-tracking?issueId={ISSUE_A}"
+    assert lines[lines.index(f"~ issue {ISSUE_A}") + 1] == f"    {url}"
+    assert url not in render_text(linked)
+    assert "error-tracking" not in render_text(rich_plan(), links=True)

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli.sandbox import sandbox as sandbox_cli
+from reconciler.config import load_config
 from reconciler.model import State
 from reconciler.sandbox import (
     Store,
@@ -23,6 +24,7 @@ from reconciler.sandbox import (
 )
 from reconciler.sandbox.data import parse_time
 from reconciler.sandbox.errors import SandboxDataError
+from reconciler.sandbox.fit import fit_for
 
 NOW = 1_780_000_000_000
 USER = "7c0b5b9e-3f1a-4e8e-9a51-2d4f6c1e8a01"
@@ -162,7 +164,12 @@ def test_bundled_demo_material_is_consistent() -> None:
     issue_ids = {i.id for i in org.issues}
     for path in bundled_configs():
         text = path.read_text(encoding="utf-8")
-        pinned = [line.strip().rstrip(":") for line in text.splitlines() if "-11f0-" in line]
+        # Pins (`<id>:`) and rule-test samples (`id: <id>`) name issues of the org.
+        pinned = [
+            line.strip().removeprefix("id: ").rstrip(":")
+            for line in text.splitlines()
+            if "-11f0-" in line
+        ]
         assert set(pinned) <= issue_ids, path.name
 
 
@@ -171,7 +178,8 @@ def test_cli_generate_writes_a_loadable_file(tmp_path: Path) -> None:
     args = ["generate", "--issues", "50", "--services", "4", "--seed", "9", "--out", str(out)]
     result = CliRunner().invoke(sandbox_cli, args)
     assert result.exit_code == 0, result.output
-    assert json.loads(out.read_text(encoding="utf-8")) == generate_org_document(50, 4, 9)
+    fit = fit_for(load_config(bundled_configs()))
+    assert json.loads(out.read_text(encoding="utf-8")) == generate_org_document(50, 4, 9, fit=fit)
     assert len(load_data(out).issues) == 50
 
 

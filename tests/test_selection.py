@@ -216,10 +216,19 @@ def test_pin_returned_by_a_search_is_not_fetched_again() -> None:
     assert [c.args for c in api.calls_to("get_issue")] == [(uid(2),)]
 
 
-def test_pin_404_is_a_pin_not_found_error_with_file_line() -> None:
+def test_pin_404_is_observed_as_a_missing_pin() -> None:
     api = FakeIssueApi([])
+    missing = pin(9, line=33)
+    observed = observe(api, config([], [missing]), NOW)
+    assert observed.missing_pins == (missing,)
+    assert uid(9) not in observed.issues
+
+
+def test_a_missing_pin_is_a_pin_not_found_error_with_file_line() -> None:
+    api = FakeIssueApi([])
+    observed = observe(api, config([], [pin(9, line=33)]), NOW)
     with pytest.raises(PlanFailed) as caught:
-        observe(api, config([], [pin(9, line=33)]), NOW)
+        observed.raise_if_missing_pins()
     [error] = caught.value.errors
     assert isinstance(error, PinNotFoundError)
     assert (error.issue_id, error.where) == (uid(9), "triage.yaml:33")
@@ -264,11 +273,26 @@ def test_the_same_error_from_many_rules_is_reported_once() -> None:
 def test_users_are_resolved_to_ids_even_for_rules_that_match_nothing() -> None:
     api = FakeIssueApi([], [ALICE])
     cfg = config([rule("idle", assignee="Alice@Example.com")], [pin(1, assignee=ALICE.id)])
-    resolved, labels = resolve_users(api, cfg)
-    assert resolved.rules[0].assignee == Assignee(ALICE.id)
-    assert resolved.pins[0].assignee == Assignee(ALICE.id)
-    assert labels == {ALICE.id: "alice@example.com"}
+    observed = observe(api, cfg, NOW)
+    assert observed.users == {"Alice@Example.com": ALICE}
+    assert observed.user_id("Alice@Example.com") == ALICE.id
+    assert observed.user_id(ALICE.id.upper()) == ALICE.id
+    assert observed.labels() == {ALICE.id: "alice@example.com"}
     assert [c.args for c in api.calls_to("find_user")] == [("Alice@Example.com",)]
+
+
+def test_observe_does_not_rewrite_the_config() -> None:
+    api = FakeIssueApi([], [ALICE])
+    cfg = config([rule("idle", assignee="Alice@Example.com")])
+    observe(api, cfg, NOW)
+    assert cfg.rules[0].assignee == Assignee("Alice@Example.com")
+
+
+def test_no_search_runs_while_a_user_is_unknown() -> None:
+    api = FakeIssueApi([], [])
+    with pytest.raises(PlanFailed):
+        observe(api, config([rule("a", assignee="nobody@example.com")]), NOW)
+    assert api.calls_to("search") == []
 
 
 def test_unknown_and_disabled_users_are_all_reported_with_file_line() -> None:
@@ -290,8 +314,7 @@ def test_unknown_and_disabled_users_are_all_reported_with_file_line() -> None:
 def test_config_without_user_references_needs_no_lookup() -> None:
     api = FakeIssueApi([], [ALICE])
     cfg = config([rule("a")])
-    resolved, labels = resolve_users(api, cfg)
-    assert (resolved, labels) == (cfg, {})
+    assert resolve_users(api, cfg) == {}
     assert api.calls == []
 
 

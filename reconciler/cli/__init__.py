@@ -11,7 +11,7 @@ import click
 from reconciler import __version__
 
 # Modules, not their commands: a command named like its module would shadow it.
-from reconciler.cli import apply, demo, importer, plan, sandbox
+from reconciler.cli import apply, demo, importer, plan, sandbox, schema
 from reconciler.errors import ConfigError, PlanFailed, ReconcilerError
 
 EXIT_ERROR = 1
@@ -80,6 +80,7 @@ for command in (
     importer.import_,
     sandbox.sandbox,
     demo.demo,
+    schema.schema,
 ):
     cli.add_command(command)
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sys
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import click
 
-from reconciler.applier import apply_plan
 from reconciler.cli.options import connection_options, parallelism_option
 from reconciler.cli.plan import emit
-from reconciler.cli.workflow import Connection, ResultLog, connect, make_plan
 from reconciler.config import load_config
-from reconciler.errors import ApplyRefusedError, PlanFileError, TooManyChangesError
-from reconciler.model import Config, Plan, ResultStatus
-from reconciler.planfile import load_plan
-from reconciler.render import render_results_json, render_results_text
+from reconciler.engine import Connection, connect
+from reconciler.errors import ApplyRefusedError
+from reconciler.model import ChangeResult, Config, Plan
+from reconciler.render import render_results_json, render_results_text, result_log_line
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -42,15 +43,35 @@ def confirm(plan: Plan) -> None:
         raise ApplyRefusedError("apply cancelled; nothing was written")
 
 
-def saved_plan(path: Path, api_url: str) -> Plan:
-    """A saved plan, refused when it was made against another API."""
-    planned = load_plan(path)
-    if planned.api_url and planned.api_url != api_url:
-        raise PlanFileError(
-            str(path),
-            f"it was made against {planned.api_url}, not {api_url}; plan again against this API",
-        )
-    return planned
+class ResultLog:
+    """Appends one JSON line per result to --log-file and echoes progress; safe from
+    worker threads. A context manager: the log file is opened once for the whole run."""
+
+    def __init__(self, path: Path | None, progress: TextIO | None) -> None:
+        self._path = path
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._file: TextIO | None = None
+
+    def __enter__(self) -> ResultLog:
+        if self._path is not None:
+            self._file = self._path.open("a", encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __call__(self, result: ChangeResult) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.write(result_log_line(result, datetime.now(UTC)) + "\n")
+                self._file.flush()  # a line per result survives a crash or Ctrl-C
+            if self._progress is not None:
+                c = result.change
+                self._progress.write(f"{c.issue_id} {c.field.value}: {result.status.value}\n")
+                self._progress.flush()
 
 
 @click.command()
@@ -89,30 +110,24 @@ def apply(
     # The config is checked before anything touches the network.
     source: Path | Config = plan_file if plan_file is not None else load_config(paths)
     saved = isinstance(source, Path)
-    with connect(Connection(site, api_url)) as client:
-        if isinstance(source, Path):
-            planned = saved_plan(source, client.api_url)
-        else:
-            planned = make_plan(source, client, parallelism=parallelism)
+    with connect(Connection(site, api_url), parallelism=parallelism) as engine:
+        planned = engine.load_saved(source) if isinstance(source, Path) else engine.plan(source)
         emit(planned, "text", err=fmt == "json")
         if not planned.changes:
             if fmt == "json":
                 click.echo(render_results_json(()).rstrip("\n"))
             return
-        if len(planned.changes) > planned.max_changes and not force:
-            raise TooManyChangesError(len(planned.changes), planned.max_changes)
+        planned.raise_if_unsafe(force=force)
         if not saved and not auto_approve:
             confirm(planned)
         progress = sys.stderr if fmt == "text" and sys.stderr.isatty() else None
         with ResultLog(log_file, progress) as log:
-            outcome = apply_plan(
-                planned, client, parallelism=parallelism, recheck=saved, on_result=log
-            )
+            outcome = engine.apply(planned, saved=saved, on_result=log)
     if fmt == "json":
         click.echo(render_results_json(outcome.results).rstrip("\n"))
     else:
         click.echo(render_results_text(outcome.results, users=planned.users).rstrip("\n"))
     if outcome.interrupted:
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
-    if any(r.status is not ResultStatus.APPLIED for r in outcome.results):
+    if not outcome.ok:
         raise click.exceptions.Exit(EXIT_FAILED)

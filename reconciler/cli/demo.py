@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 
-from reconciler.applier import apply_plan
 from reconciler.cli.options import parallelism_option, use_color
 from reconciler.cli.plan import emit
-from reconciler.cli.workflow import Connection, connect, make_plan
 from reconciler.config import load_config
+from reconciler.engine import Connection, connect
 from reconciler.render import render_results_text
 from reconciler.sandbox import Store, bundled_configs, bundled_data, serve_in_thread
 from reconciler.sandbox.errors import SandboxError
@@ -54,18 +53,19 @@ def _run(configs: list[Path], data: Path, parallelism: int) -> None:
     config = load_config(configs)
     with serve_in_thread(Store.from_file(data)) as sandbox:
         click.echo(f"Sandbox of the Datadog API on {sandbox.url}, serving the example org.")
-        with connect(Connection(api_url=sandbox.url, env=DEMO_ENV)) as client:
+        connection = Connection(api_url=sandbox.url, env=DEMO_ENV)
+        with connect(connection, parallelism=parallelism) as engine:
             _step(f"reconciler plan {names}")
-            first = make_plan(config, client, parallelism=parallelism)
+            first = engine.plan(config)
             emit(first, "text")
 
             _step(f"reconciler apply --auto-approve {names}")
-            outcome = apply_plan(first, client, parallelism=parallelism)
+            outcome = engine.apply(first)
             click.echo(render_results_text(outcome.results, users=first.users).rstrip("\n"))
             click.echo(f"(the sandbox received {sandbox.store.write_count()} writes)")
 
             _step(f"reconciler plan {names}")
-            second = make_plan(config, client, parallelism=parallelism)
+            second = engine.plan(config)
             emit(second, "text")
     if second.changes or not outcome.ok:
         raise click.exceptions.Exit(1)

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.render.markdown import DEFAULT_MAX_CHARS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("text", "json", "markdown")
@@ -41,6 +43,24 @@ def parallelism_option(func: F) -> F:
         show_default=True,
         help="Requests in flight at once.",
     )(func)
+
+
+def markdown_options(func: F) -> F:
+    """`--max-chars` (the Markdown budget) and `--links` (issue links in the text plan)."""
+    func = click.option(
+        "--links",
+        is_flag=True,
+        help="Text format: show each issue's Datadog web UI page (needs DD_SITE or --site).",
+    )(func)
+    func = click.option(
+        "--max-chars",
+        type=click.IntRange(min=1000),
+        default=DEFAULT_MAX_CHARS,
+        show_default=True,
+        help="Markdown format: the most characters the plan may take; rows past it are "
+        "left out and a footer says how many.",
+    )(func)
+    return func
 
 
 def use_color() -> bool:

@@ -7,9 +7,17 @@ from pathlib import Path
 
 import click
 
-from reconciler.sandbox import Knobs, Store, bundled_data, generate_org_document, serve_forever
+from reconciler.sandbox import (
+    Knobs,
+    Store,
+    bundled_configs,
+    bundled_data,
+    generate_org_document,
+    serve_forever,
+)
 from reconciler.sandbox.data import write_json_atomically
 from reconciler.sandbox.errors import SandboxError
+from reconciler.sandbox.fit import fit_for
 
 _FRACTION = click.FloatRange(0.0, 1.0)
 
@@ -109,6 +117,7 @@ def serve(
         raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
+    click.echo("Sandbox stopped.", err=True)
 
 
 @sandbox.command()
@@ -121,9 +130,33 @@ def serve(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here (atomically); stdout when omitted.",
 )
-def generate(issues: int, services: int, users: int | None, seed: int, out: Path | None) -> None:
-    """Generate a synthetic org data file; the same options always give the same file."""
-    document = generate_org_document(issues, services, seed, users)
+@click.option(
+    "--config",
+    "configs",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="A config (file or directory; repeatable) whose users, services, pins and rules the "
+    "org should fit; the bundled examples when omitted.",
+)
+def generate(
+    issues: int,
+    services: int,
+    users: int | None,
+    seed: int,
+    out: Path | None,
+    configs: tuple[Path, ...],
+) -> None:
+    """Generate a synthetic org data file; the same options always give the same file.
+
+    The org holds the users the configs name, the services and error types their
+    rules search for, their pinned issues, and for every rule an issue it would
+    change, so that `reconciler plan` of those configs has something to do.
+    """
+    # Only this command reads YAML, so the config loader is imported here.
+    from reconciler.config import load_config
+
+    fit = fit_for(load_config(list(configs) or bundled_configs()))
+    document = generate_org_document(issues, services, seed, users, fit=fit)
     if out is None:
         click.echo(json.dumps(document, indent=2))
         return
@@ -131,7 +164,12 @@ def generate(issues: int, services: int, users: int | None, seed: int, out: Path
         write_json_atomically(out, document)
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Wrote {issues} issues over {services} services to {out}", err=True)
+    service_count = len({issue["service"] for issue in document["issues"]})
+    click.echo(
+        f"Wrote {len(document['issues'])} issues over {service_count} services and "
+        f"{len(document['users'])} users to {out}",
+        err=True,
+    )
 
 
 if __name__ == "__main__":

@@ -1,226 +1,303 @@
-"""Typed, positioned reading of YAML mappings: each bad value becomes a Problem, never a raise."""
+"""Read one YAML mapping by the field table: each bad value becomes a Problem, never a raise.
+
+A `Section` checks, as it is made, every key of its mapping against the fields of
+its place (unknown keys with a did-you-mean hint, missing required keys, each
+value's type and enum) and the place's cross-field checks; `value(key)` then gives
+the typed value of a valid key, None when the key is absent or its value invalid.
+"""
 
 from __future__ import annotations
 
-import datetime
-import difflib
 import re
-from collections.abc import Collection, Sequence
-from enum import Enum
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-from reconciler.errors import DurationError, Problem
-from reconciler.model import Source, State
-
-_E = TypeVar("_E", bound=Enum)
-
-_DURATION = re.compile(r"([0-9]+)([smhdw])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in a duration such as `90s`, `15m`, `1h`, `30d` or `2w`; raises DurationError."""
-    match = _DURATION.fullmatch(text)
-    if match is None:
-        raise DurationError(text, "expected an integer and a unit")
-    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
-        raise DurationError(text, "a duration must be positive")
-    return seconds
+from reconciler.config import fields as table
+from reconciler.config.durations import parse_duration
+from reconciler.config.fields import Place
+from reconciler.config.files import ConfigFile
+from reconciler.config.problems import Problems, describe, quoted, suggestion
+from reconciler.config.tree import YamlList, YamlMap
+from reconciler.errors import DurationError, QuerySyntaxError
+from reconciler.model import Assignee, Source
+from reconciler.query import parse
 
 
-class Problems:
-    """Collects problems; sorted by file order, then position, when reported."""
-
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-
-    def add(self, where: Source, message: str) -> None:
-        self.items.append(Problem(where.file, where.line, where.col, message))
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def sorted(self, file_order: Sequence[str]) -> list[Problem]:
-        rank: dict[str, int] = {}
-        for name in file_order:
-            rank.setdefault(name, len(rank))
-        return sorted(
-            self.items,
-            key=lambda p: (rank.get(p.file, len(rank)), p.file, p.line, p.col, p.message),
-        )
+def node_at(file: str, node: YamlMap | YamlList) -> Source:
+    """Where a mapping or sequence starts."""
+    return Source(file, *node.start)
 
 
-def describe(value: object) -> str:
-    """How a YAML value reads in a message ("a number", "null", ...)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, datetime.date):
-        return f"the date {value.isoformat()} (quote it to make it a string)"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-def suggestion(word: object, choices: Collection[str], listing: str = "expected one of") -> str:
-    """`; did you mean 'x'?` for a close choice, else ` (expected one of: ...)`."""
-    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
-    if not close:
-        close = [c for c in choices if c.casefold() == str(word).casefold()]
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    return f" ({listing}: {', '.join(choices)})"
-
-
-def node_at(file: str, node: Any) -> Source:
-    """Where a mapping or sequence node starts."""
-    return Source(file, node.lc.line + 1, node.lc.col + 1)
-
-
-def item_at(file: str, sequence: Any, index: int) -> Source:
-    line, col = sequence.lc.item(index)
-    return Source(file, line + 1, col + 1)
+def item_at(file: str, sequence: YamlList, index: int) -> Source:
+    return Source(file, *sequence.item_starts[index])
 
 
 class Section:
-    """One YAML mapping of one file, read key by key; problems are prefixed with `label`."""
+    """One mapping of one file, checked by the table for `place`; problems are prefixed
+    with `label`. `start` is where problems about the mapping as a whole are reported."""
 
     def __init__(
-        self, file: str, mapping: Any, label: str, allowed: Collection[str], problems: Problems
+        self,
+        file: ConfigFile,
+        mapping: YamlMap,
+        label: str,
+        place: Place,
+        problems: Problems,
+        *,
+        start: Source | None = None,
     ) -> None:
         self.file = file
         self.mapping = mapping
         self.label = label
         self.problems = problems
+        self.start = start or node_at(file.name, mapping)
+        self.fields = table.fields_of(place)
+        self._values: dict[str, Any] = {}
         for key in mapping:
-            if key not in allowed:
-                self.fail_key(key, f"unknown key {key!r}{suggestion(key, allowed)}")
-
-    @property
-    def start(self) -> Source:
-        return node_at(self.file, self.mapping)
+            if key not in self.fields:
+                self.fail_key(key, f"unknown key {quoted(key)}{suggestion(key, self.fields)}")
+        for field in self.fields.values():
+            if field.key in mapping:
+                self._values[field.key] = _READERS[type(field.kind)](self, field.key, field.kind)
+            elif field.required:
+                self.fail_here(field.required)
+        for check in table.checks_of(place):
+            violation = check.find(place, mapping)
+            if violation is None:
+                continue
+            if violation.key is None:
+                self.fail_here(violation.message)
+            elif violation.at_key:
+                self.fail_key(violation.key, violation.message)
+            else:
+                self.fail(violation.key, violation.message)
 
     def has(self, key: str) -> bool:
         return key in self.mapping
 
-    def later(self, *keys: str) -> str:
-        """Of `keys` (all present), the one written last: where a clash is noticed."""
-        return max(keys, key=lambda k: tuple(self.mapping.lc.key(k)))
+    def value(self, key: str) -> Any:
+        """The typed value of `key`; None when it is absent or invalid."""
+        return self._values.get(key)
 
     def key_at(self, key: object) -> Source:
-        line, col = self.mapping.lc.key(key)
-        return Source(self.file, line + 1, col + 1)
+        return Source(self.file.name, *self.mapping.key_starts[key])
 
     def value_at(self, key: object) -> Source:
-        line, col = self.mapping.lc.value(key)
-        return Source(self.file, line + 1, col + 1)
+        return Source(self.file.name, *self.mapping.value_starts[key])
 
     def fail(self, key: object, message: str) -> None:
-        self.problems.add(self.value_at(key), self._prefix(message))
+        self.problems.add(self.value_at(key), self.prefix(message))
 
     def fail_key(self, key: object, message: str) -> None:
-        self.problems.add(self.key_at(key), self._prefix(message))
+        self.problems.add(self.key_at(key), self.prefix(message))
 
     def fail_here(self, message: str) -> None:
-        self.problems.add(self.start, self._prefix(message))
+        self.problems.add(self.start, self.prefix(message))
 
-    def _prefix(self, message: str) -> str:
+    def prefix(self, message: str) -> str:
         return f"{self.label}: {message}" if self.label else message
 
-    def _wrong_type(self, key: str, expected: str) -> None:
+    def wrong_type(self, key: str, expected: str) -> None:
         self.fail(key, f"{key} must be {expected}, not {describe(self.mapping[key])}")
 
-    def string(self, key: str) -> str | None:
-        """A non-empty string, or None when absent or invalid."""
-        if key not in self.mapping:
-            return None
-        value = self.mapping[key]
-        if not isinstance(value, str):
-            self._wrong_type(key, "a string")
-            return None
-        if not value.strip():
-            self.fail(key, f"{key} must not be empty")
-            return None
-        return value
 
-    def boolean(self, key: str, default: bool = False) -> bool:
-        if key not in self.mapping:
-            return default
-        value = self.mapping[key]
-        if not isinstance(value, bool):
-            self._wrong_type(key, "true or false")
-            return default
-        return value
+# --------------------------------------------------------------------------- one reader per type
+# Each reads `section.mapping[key]` (present), reports what is wrong with it and
+# returns the typed value, or None.
 
-    def enum(self, key: str, kind: type[_E]) -> _E | None:
-        """A member of `kind` spelled exactly as its value, or None when absent or invalid."""
-        if key not in self.mapping:
-            return None
-        value = self.mapping[key]
-        valid = [str(member.value) for member in kind]
-        if isinstance(value, str) and value in valid:
-            return kind(value)
-        hint = ""
-        if isinstance(value, str) and any(v.casefold() == value.casefold() for v in valid):
-            hint = " (the values are case-sensitive)"
-        self.fail(key, f"{key} must be one of {', '.join(valid)}, not {describe(value)}{hint}")
+
+def _version(section: Section, key: str, _kind: table.Version) -> int | None:
+    value = section.mapping[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value != 1:
+        section.fail(
+            key,
+            f"version must be 1, the only format this reconciler reads, not {describe(value)}",
+        )
+        return None
+    return value
+
+
+def _text(section: Section, key: str, kind: table.Text) -> str | None:
+    value = section.mapping[key]
+    if not isinstance(value, str):
+        section.wrong_type(key, "a string")
+        return None
+    if not value.strip():
+        section.fail(key, f"{key} must not be empty")
+        return None
+    if kind.pattern and not re.fullmatch(kind.pattern, value):
+        section.fail(key, f"{key} {quoted(value)} must match {kind.pattern} ({kind.hint})")
+        return None
+    return value
+
+
+def _query(section: Section, key: str, _kind: table.Query) -> str | None:
+    query = _text(section, key, table.Text())
+    if query is None:
+        return None
+    try:
+        parse(query)
+    except QuerySyntaxError as exc:
+        where = _query_position(section.file, section.value_at(key), query, exc.position)
+        section.problems.add(
+            where,
+            section.prefix(
+                f"query does not parse: {exc.reason} "
+                f"(at character {exc.position + 1} of {quoted(query)})"
+            ),
+        )
+        return None
+    return query
+
+
+def _query_position(file: ConfigFile, start: Source, query: str, position: int) -> Source:
+    """The file position of character `position` of a one-line query, else the query's start."""
+    line = file.line(start.line)
+    column = start.col - 1
+    if line[column : column + 1] in ("'", '"'):
+        column += 1
+    if line[column : column + len(query)] != query:
+        return start
+    return Source(start.file, start.line, column + position + 1)
+
+
+def _duration(section: Section, key: str, _kind: table.Duration) -> int | None:
+    value = section.mapping[key]
+    if not isinstance(value, str):
+        section.wrong_type(key, "a duration such as 30d (an integer and s, m, h, d or w)")
+        return None
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        section.fail(key, f"{key}: {exc}")
         return None
 
-    def duration(self, key: str) -> int | None:
-        """Seconds, or None when absent or invalid."""
-        if key not in self.mapping:
-            return None
-        value = self.mapping[key]
-        if not isinstance(value, str):
-            self._wrong_type(key, "a duration such as 30d (an integer and s, m, h, d or w)")
-            return None
-        try:
-            return parse_duration(value)
-        except DurationError as exc:
-            self.fail(key, f"{key}: {exc}")
-            return None
 
-    def positive_int(self, key: str) -> int | None:
-        if key not in self.mapping:
-            return None
-        value = self.mapping[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            self._wrong_type(key, "a positive integer")
-            return None
-        return value
+def _count(section: Section, key: str, _kind: table.Count) -> int | None:
+    value = section.mapping[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        section.wrong_type(key, "a positive integer")
+        return None
+    return value
 
-    def states(self, key: str) -> tuple[State, ...] | None:
-        """A non-empty list of states, duplicates dropped; None when absent or invalid."""
-        if key not in self.mapping:
-            return None
-        value = self.mapping[key]
-        valid = ", ".join(State)
-        if not isinstance(value, list):
-            self._wrong_type(key, f"a list of states, e.g. [OPEN] (states: {valid})")
-            return None
-        if not value:
-            self.fail(key, f"{key} must list at least one state ({valid})")
-            return None
-        found: list[State] = []
-        for index, item in enumerate(value):
-            if isinstance(item, str) and item in State.__members__:
-                found.append(State(item))
-                continue
-            self.problems.add(
-                item_at(self.file, value, index),
-                self._prefix(f"{key} entries must be one of {valid}, not {describe(item)}"),
-            )
-        if len(found) < len(value):
-            return None
-        return tuple(dict.fromkeys(found))
+
+def _flag(section: Section, key: str, _kind: table.Flag) -> bool | None:
+    value = section.mapping[key]
+    if not isinstance(value, bool):
+        section.wrong_type(key, "true or false")
+        return None
+    return value
+
+
+def _choice(section: Section, key: str, kind: table.Choice) -> Any:
+    value = section.mapping[key]
+    valid = kind.values
+    if isinstance(value, str) and value in valid:
+        return kind.enum(value)
+    hint = ""
+    if isinstance(value, str) and any(v.casefold() == value.casefold() for v in valid):
+        hint = " (the values are case-sensitive)"
+    section.fail(key, f"{key} must be one of {', '.join(valid)}, not {describe(value)}{hint}")
+    return None
+
+
+def _choice_list(section: Section, key: str, kind: table.ChoiceList) -> tuple[Any, ...] | None:
+    value = section.mapping[key]
+    valid = ", ".join(kind.values)
+    if not isinstance(value, YamlList):
+        section.wrong_type(key, f"a list of states, e.g. [OPEN] (states: {valid})")
+        return None
+    if not value:
+        section.fail(key, f"{key} must list at least one state ({valid})")
+        return None
+    found: list[Any] = []
+    for index, item in enumerate(value):
+        if isinstance(item, str) and item in kind.values:
+            found.append(kind.enum(item))
+            continue
+        section.problems.add(
+            item_at(section.file.name, value, index),
+            section.prefix(f"{key} entries must be one of {valid}, not {describe(item)}"),
+        )
+    if len(found) < len(value):
+        return None
+    return tuple(dict.fromkeys(found))
+
+
+def _text_list(section: Section, key: str, _kind: table.TextList) -> tuple[str, ...] | None:
+    value = section.mapping[key]
+    if not isinstance(value, YamlList):
+        section.wrong_type(key, "a list of strings, e.g. [python]")
+        return None
+    bad = [i for i, item in enumerate(value) if not isinstance(item, str) or not item.strip()]
+    for index in bad:
+        section.problems.add(
+            item_at(section.file.name, value, index),
+            section.prefix(f"{key} entries must be strings, not {describe(value[index])}"),
+        )
+    return None if bad else tuple(value)
+
+
+def _user(section: Section, key: str, kind: table.UserRef) -> Assignee | None:
+    value = section.mapping[key]
+    if value is None:
+        return Assignee(None)
+    if not isinstance(value, str) or not value.strip():
+        section.fail(
+            key,
+            f"{key} must be an alias, an email, a user UUID or null ({kind.null}), "
+            f"not {describe(value)}",
+        )
+        return None
+    return Assignee(value)
+
+
+def _uuid(section: Section, key: str, _kind: table.Uuid) -> str | None:
+    value = section.mapping[key]
+    if not isinstance(value, str) or not re.fullmatch(table.UUID_PATTERN, value):
+        section.fail(
+            key,
+            f"{key} must be an issue id (a UUID such as {table.EXAMPLE_UUID}), "
+            f"not {describe(value)}",
+        )
+        return None
+    return value.lower()
+
+
+Container = table.Section | table.Sections | table.Aliases | table.Pins
+
+
+def _container(section: Section, key: str, kind: Container) -> YamlMap | YamlList | None:
+    """A nested mapping or list: only its type here; its entries are read by its own reader."""
+    value = section.mapping[key]
+    if value is None and (not isinstance(kind, table.Section) or kind.nullable):
+        return None
+    expected_type = YamlList if isinstance(kind, table.Sections) else YamlMap
+    if not isinstance(value, expected_type):
+        section.fail(key, f"{key} must be {kind.expected}, not {describe(value)}")
+        return None
+    return value
+
+
+_READERS: dict[type, Callable[[Section, str, Any], Any]] = {
+    table.Version: _version,
+    table.Text: _text,
+    table.Query: _query,
+    table.Duration: _duration,
+    table.Count: _count,
+    table.Flag: _flag,
+    table.Choice: _choice,
+    table.ChoiceList: _choice_list,
+    table.TextList: _text_list,
+    table.UserRef: _user,
+    table.Uuid: _uuid,
+    table.Section: _container,
+    table.Sections: _container,
+    table.Aliases: _container,
+    table.Pins: _container,
+}
+
+
+def allowed_keys(place: Place) -> tuple[str, ...]:
+    """The keys of `place`, in table order (for messages that list them)."""
+    return tuple(table.fields_of(place))

@@ -1,21 +1,26 @@
-"""Turn the PATHs a user gives into parsed YAML documents, recording every problem."""
+"""Turn the PATHs a user gives into composed YAML documents, recording every problem.
+
+Only regular files are read (a FIFO, a device or a socket is refused before it is
+opened, and again after, so nothing can block or stream without end), each at most
+`MAX_FILE_BYTES`; every file is parsed once.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
-from collections.abc import Iterator, Sequence
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cached_property
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
-
-from reconciler.config.checks import Problems
+from reconciler.config.problems import Problems
+from reconciler.config.tree import compose
 from reconciler.model import Source
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 16 * 2**20  # 16 MiB: about 90,000 pins as `reconciler import` writes them
 
 
 @dataclass(frozen=True)
@@ -25,12 +30,15 @@ class ConfigFile:
     name: str
     data: bytes
     text: str
-    root: Any  # the round-trip document: a CommentedMap when the file is well formed
+    root: Any  # a YamlMap when the file is well formed
+
+    @cached_property
+    def _lines(self) -> list[str]:
+        return self.text.splitlines()
 
     def line(self, number: int) -> str:
         """The 1-based source line `number`, or "" past the end."""
-        lines = self.text.splitlines()
-        return lines[number - 1] if 0 < number <= len(lines) else ""
+        return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
 
 
 def expand_paths(
@@ -47,37 +55,93 @@ def expand_paths(
         problems.add(Source("<no path>", 1, 1), "no configuration path given")
     for path in paths:
         text = os.fspath(path)
-        if os.path.isdir(text):
-            found = sorted(
-                entry.name
-                for entry in os.scandir(text)
-                if entry.name.endswith(CONFIG_SUFFIXES)
-                and not entry.name.startswith(".")
-                and entry.is_file()
-            )
-            if not found:
-                problems.add(Source(text, 1, 1), "directory has no *.yaml or *.yml file")
-                order.append(text)
-            names.extend(os.path.join(text, name) for name in found)
-            order.extend(os.path.join(text, name) for name in found)
-        elif os.path.exists(text):
+        mode = _mode(text, problems)
+        if mode is not None and stat.S_ISDIR(mode):
+            found = _directory(text, problems)
+            names.extend(found)
+            order.extend(found or [text])
+            continue
+        order.append(text)
+        if mode is not None and _regular(text, mode, problems):
             names.append(text)
-            order.append(text)
-        else:
-            order.append(text)
-            problems.add(
-                Source(text, 1, 1),
-                "no such file or directory; give a config file or a directory of *.yaml files",
-            )
     return names, order
 
 
-def read_file(name: str, problems: Problems) -> ConfigFile | None:
-    """Read and parse one file; None (with problems recorded) when it cannot be parsed."""
+def _directory(path: str, problems: Problems) -> list[str]:
+    """The regular *.yaml / *.yml files of `path`, by name; the others are problems."""
     try:
-        data = Path(name).read_bytes()
+        with os.scandir(path) as entries:
+            found = sorted(
+                entry.name
+                for entry in entries
+                if entry.name.endswith(CONFIG_SUFFIXES) and not entry.name.startswith(".")
+            )
     except OSError as exc:
-        problems.add(Source(name, 1, 1), f"cannot read the file: {exc.strerror or exc}")
+        problems.add(Source(path, 1, 1), f"cannot list the directory: {_reason(exc)}")
+        return []
+    if not found:
+        problems.add(Source(path, 1, 1), "directory has no *.yaml or *.yml file")
+        return []
+    names = []
+    for name in found:
+        full = os.path.join(path, name)
+        mode = _mode(full, problems)
+        if mode is not None and _regular(full, mode, problems):
+            names.append(full)
+    return names
+
+
+def _mode(path: str, problems: Problems) -> int | None:
+    """The file type and mode of `path` (symbolic links followed), or None with a problem."""
+    try:
+        return os.stat(path).st_mode
+    except FileNotFoundError:
+        broken = " (a symbolic link to nothing)" if os.path.islink(path) else ""
+        problems.add(
+            Source(path, 1, 1),
+            f"no such file or directory{broken}; give a config file or a directory of *.yaml files",
+        )
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        problems.add(Source(path, 1, 1), f"cannot read the file: {_reason(exc)}")
+    return None
+
+
+def _regular(path: str, mode: int, problems: Problems) -> bool:
+    if stat.S_ISREG(mode):
+        return True
+    problems.add(
+        Source(path, 1, 1),
+        f"not a regular file ({_kind(mode)}); a config is a regular *.yaml file",
+    )
+    return False
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
+        return "a loop of symbolic links"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+def read_file(name: str, problems: Problems) -> ConfigFile | None:
+    """Read and parse one file; None (with problems recorded) when it cannot be checked."""
+    data = _read_bytes(name, problems)
+    if data is None:
         return None
     try:
         text = data.decode("utf-8")
@@ -86,62 +150,42 @@ def read_file(name: str, problems: Problems) -> ConfigFile | None:
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         problems.add(Source(name, line, col), "the file is not valid UTF-8")
         return None
+    composed = compose(name, text.removeprefix("\ufeff"), problems)
+    if not composed.checkable:
+        return None
+    return ConfigFile(name, data, text, composed.root)
+
+
+def _read_bytes(name: str, problems: Problems) -> bytes | None:
+    """At most MAX_FILE_BYTES of the regular file `name`, never blocking on the open."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        _report_duplicate_keys(name, YAML().compose(text), problems)
-        loader = YAML()
-        # Duplicates were reported above with their positions; loading on lets the
-        # rest of the file be checked too, so every problem is reported at once.
-        loader.allow_duplicate_keys = True
-        root = loader.load(text)
-    except MarkedYAMLError as exc:
-        problems.add(_mark_source(name, exc), _syntax_message(exc))
+        fd = os.open(name, flags)
+    except OSError as exc:
+        problems.add(Source(name, 1, 1), f"cannot read the file: {_reason(exc)}")
         return None
-    except YAMLError as exc:
-        problems.add(Source(name, 1, 1), f"YAML syntax error: {exc}")
+    try:
+        mode = os.fstat(fd).st_mode
+        if not _regular(name, mode, problems):  # replaced since it was listed
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(2**20, MAX_FILE_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        problems.add(Source(name, 1, 1), f"cannot read the file: {_reason(exc)}")
         return None
-    return ConfigFile(name, data, text, root)
-
-
-def _mark_source(name: str, exc: MarkedYAMLError) -> Source:
-    mark = exc.problem_mark or exc.context_mark
-    if mark is None:
-        return Source(name, 1, 1)
-    return Source(name, mark.line + 1, mark.column + 1)
-
-
-def _syntax_message(exc: MarkedYAMLError) -> str:
-    problem = exc.problem or "the YAML cannot be parsed"
-    if exc.context and exc.context_mark is not None and exc.problem_mark is not None:
-        return f"YAML syntax error: {problem} ({exc.context} at line {exc.context_mark.line + 1})"
-    return f"YAML syntax error: {problem}"
-
-
-def _report_duplicate_keys(name: str, root: Node | None, problems: Problems) -> None:
-    for mapping in _mappings(root, set()):
-        first_line: dict[str, int] = {}
-        for key, _value in mapping.value:
-            if not isinstance(key.value, str) or key.value == "<<":
-                continue
-            line = key.start_mark.line + 1
-            if key.value in first_line:
-                problems.add(
-                    Source(name, line, key.start_mark.column + 1),
-                    f"duplicate key {key.value!r} (first at line {first_line[key.value]}); "
-                    "a key may appear once per mapping",
-                )
-            else:
-                first_line[key.value] = line
-
-
-def _mappings(node: Node | None, visited: set[int]) -> Iterator[MappingNode]:
-    if node is None or id(node) in visited:
-        return
-    visited.add(id(node))
-    if isinstance(node, MappingNode):
-        yield node
-        for key, value in node.value:
-            yield from _mappings(key, visited)
-            yield from _mappings(value, visited)
-    elif isinstance(node, SequenceNode):
-        for item in node.value:
-            yield from _mappings(item, visited)
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
+        problems.add(
+            Source(name, 1, 1),
+            f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB, the limit for one config "
+            "file; split it into several files in a directory",
+        )
+        return None
+    return b"".join(chunks)

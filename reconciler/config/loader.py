@@ -7,14 +7,24 @@ import hashlib
 import os
 from collections.abc import Sequence
 
-from reconciler.config.checks import Problems, suggestion
 from reconciler.config.document import Alias, FileDraft, read_document
+from reconciler.config.fields import Place, default_of
 from reconciler.config.files import ConfigFile, expand_paths, read_file
 from reconciler.config.items import Draft, Reference, normalize_reference
+from reconciler.config.problems import Problems, suggestion
 from reconciler.errors import ConfigError
-from reconciler.model import Assignee, Config, Pin, Rule, Source, is_uuid
+from reconciler.model import (
+    Assignee,
+    Config,
+    ConfigTest,
+    Pin,
+    Rule,
+    Source,
+    UserReference,
+    is_uuid,
+)
 
-BUILTIN_MAX_CHANGES = 100
+BUILTIN_MAX_CHANGES: int = default_of(Place.DEFAULTS, "max_changes")
 
 
 def load_config(paths: Sequence[str | os.PathLike[str]]) -> Config:
@@ -28,8 +38,12 @@ def load_config(paths: Sequence[str | os.PathLike[str]]) -> Config:
         [d for draft in drafts for d in draft.rules], "rule name", problems, "rule names"
     )
     pins = _unique([d for draft in drafts for d in draft.pins], "pin for issue", problems, "pins")
+    tests = _unique(
+        [d for draft in drafts for d in draft.tests], "test name", problems, "test names"
+    )
     resolved_rules = [_resolve(d, aliases, problems) for d in rules]
     resolved_pins = [_resolve(d, aliases, problems) for d in pins]
+    resolved_tests = [_resolve(d, aliases, problems) for d in tests]
     if problems:
         raise ConfigError(problems.sorted(order))
     return Config(
@@ -39,6 +53,7 @@ def load_config(paths: Sequence[str | os.PathLike[str]]) -> Config:
         digest=_digest(files),
         files=tuple(f.name for f in files),
         users={alias: ref for alias, (ref, _where) in aliases.items()},
+        tests=tuple(t for t in resolved_tests if isinstance(t, ConfigTest)),
     )
 
 
@@ -81,15 +96,27 @@ def _unique(drafts: list[Draft], what: str, problems: Problems, plural: str) -> 
 
 def _resolve(
     draft: Draft, aliases: dict[str, tuple[str, Source]], problems: Problems
-) -> Rule | Pin | None:
-    """The draft's item with its assignee alias replaced by what the alias names."""
-    reference = draft.reference
-    if reference is None:
-        return draft.item
-    user = _lookup(reference, aliases, problems)
-    if draft.item is None or user is None:
+) -> Rule | Pin | ConfigTest | None:
+    """The draft's item with each assignee alias replaced by what the alias names."""
+    users = {ref.role: _lookup(ref, aliases, problems) for ref in draft.references}
+    item = draft.item
+    if item is None or None in users.values():
         return None
-    return dataclasses.replace(draft.item, assignee=Assignee(user))
+    if isinstance(item, ConfigTest):
+        issue, expect = item.issue, item.expect
+        if "issue" in users:
+            issue = dataclasses.replace(issue, assignee=_resolved(issue.assignee, users["issue"]))
+        if "expect" in users and expect.assignee is not None:
+            resolved = _resolved(expect.assignee, users["expect"])
+            expect = dataclasses.replace(expect, assignee=resolved)
+        return dataclasses.replace(item, issue=issue, expect=expect)
+    if "assignee" in users:
+        return dataclasses.replace(item, assignee=Assignee(users["assignee"]))
+    return item
+
+
+def _resolved(reference: UserReference, user: str | None) -> UserReference:
+    return dataclasses.replace(reference, assignee=Assignee(user))
 
 
 def _lookup(

@@ -5,15 +5,22 @@ or the disk. `IssueApi` is the one seam through which selection and the applier
 reach Datadog (the real client, or a fake in tests).
 
 - `enums`: the enumerations, a rule's default `from_states`, `SEARCH_CAP`, `is_uuid`.
-- `live`: what Datadog reports (`Issue`, `User`, `Regression`), `SearchRequest`,
-  the `IssueApi` protocol and `Observed`.
+- `live`: what Datadog reports (`Issue`, `IssueSummary`, `User`, `Regression`),
+  `SearchRequest`, the `IssueApi` protocol and `Observed` (with its users and
+  missing pins).
 - `desired`: what the config asks for (`Source`, `Assignee`, `Rule`, `Pin`, `Config`).
+- `samples`: a config's rule tests (`ConfigTest`, `SampleIssue`, `Expectation`,
+  `UserReference`).
+- `decision`: what the planner decided and why (`RuleMatch`, `Hold`, `Decision`,
+  `IssueDecision`, `Decisions`), before any diff; read by explain and report.
 - `plan`: what the planner and the applier produce (`Change`, `Held`, `Conflict`,
-  `Plan`, `plan_checksum`, `ChangeResult`).
+  `Plan` with its policy checks `raise_if_unsafe` / `raise_if_conflicts` /
+  `raise_if_other_api`, `plan_checksum`, `ChangeResult`).
 """
 
 from __future__ import annotations
 
+from reconciler.model.decision import Decision, Decisions, Hold, IssueDecision, RuleMatch
 from reconciler.model.desired import Assignee, Config, Pin, Rule, Source
 from reconciler.model.enums import (
     DEFAULT_FROM_STATES,
@@ -27,7 +34,15 @@ from reconciler.model.enums import (
     Track,
     is_uuid,
 )
-from reconciler.model.live import Issue, IssueApi, Observed, Regression, SearchRequest, User
+from reconciler.model.live import (
+    Issue,
+    IssueApi,
+    IssueSummary,
+    Observed,
+    Regression,
+    SearchRequest,
+    User,
+)
 from reconciler.model.plan import (
     Change,
     ChangeResult,
@@ -37,6 +52,7 @@ from reconciler.model.plan import (
     issue_url,
     plan_checksum,
 )
+from reconciler.model.samples import ConfigTest, Expectation, SampleIssue, UserReference
 
 __all__ = [
     "DEFAULT_FROM_STATES",
@@ -46,12 +62,19 @@ __all__ = [
     "Change",
     "ChangeResult",
     "Config",
+    "ConfigTest",
     "Conflict",
+    "Decision",
+    "Decisions",
+    "Expectation",
     "Field",
     "Held",
+    "Hold",
     "HoldReason",
     "Issue",
     "IssueApi",
+    "IssueDecision",
+    "IssueSummary",
     "Observed",
     "Persona",
     "Pin",
@@ -59,11 +82,14 @@ __all__ = [
     "Regression",
     "ResultStatus",
     "Rule",
+    "RuleMatch",
+    "SampleIssue",
     "SearchRequest",
     "Source",
     "State",
     "Track",
     "User",
+    "UserReference",
     "is_uuid",
     "issue_url",
     "plan_checksum",

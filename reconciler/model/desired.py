@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reconciler.model.enums import AssignPolicy, Persona, State, Track, is_uuid
+
+if TYPE_CHECKING:
+    from reconciler.model.samples import ConfigTest
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class Config:
     digest: str  # "sha256:..." over the files' bytes, in load order
     files: tuple[str, ...] = ()
     users: Mapping[str, str] = field(default_factory=dict)  # alias -> reference
+    tests: tuple[ConfigTest, ...] = ()  # the `tests:` section, in file order
 
     def user_references(self) -> dict[str, Source]:
         """Every email or handle the config names (UUIDs need no lookup), with its

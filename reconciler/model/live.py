@@ -9,10 +9,12 @@ selection and the applier reach Datadog (the real client, or a fake in tests);
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from reconciler.model.enums import Persona, State, Track
+from reconciler.errors import PinNotFoundError, PlanFailed, UserLookupError
+from reconciler.model.desired import Pin
+from reconciler.model.enums import Persona, State, Track, is_uuid
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,20 @@ class Issue:
     # the guards treat them as "still firing" / "regressed", never as absent (CONTRACT 4.4).
     unreadable: frozenset[str] = frozenset()
 
-    def summary(self) -> dict[str, str | None]:
+    def summary(self) -> IssueSummary:
         """The short description shown beside a change (CONTRACT 6, `issue`)."""
+        return IssueSummary(self.service, self.error_type, self.error_message)
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    """What a plan keeps of an issue to describe it beside a change (CONTRACT 6, `issue`)."""
+
+    service: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
         return {
             "service": self.service,
             "error_type": self.error_type,
@@ -114,7 +128,48 @@ class IssueApi(Protocol):
 
 @dataclass(frozen=True)
 class Observed:
-    """The live side: every issue fetched, and which ids each rule's search returned."""
+    """Everything observing fetched, as the planner receives it.
+
+    `issues` holds every issue a search returned or a pin fetched; `selections` which
+    ids each rule's search returned (before `from_states` is applied); `users` the
+    user each email or handle of the config names; `missing_pins` the pins whose issue
+    answered 404, kept as data so `plan` can refuse them and a report can list them;
+    `api_url` and `ui_host` where it was observed (the UI host is None when unknown).
+    """
 
     issues: Mapping[str, Issue]
     selections: Mapping[str, frozenset[str]]  # rule name -> issue ids
+    users: Mapping[str, User] = field(default_factory=dict)  # reference -> user
+    missing_pins: tuple[Pin, ...] = ()
+    api_url: str = ""
+    ui_host: str | None = None
+
+    def user_id(self, reference: str) -> str:
+        """The UUID an email, handle or UUID names (UUIDs lowercased, as the API answers).
+
+        Raises UserLookupError for a reference that was not looked up.
+        """
+        if is_uuid(reference):
+            return reference.lower()
+        user = self.users.get(reference)
+        if user is None:
+            raise UserLookupError(reference, "was not looked up; observe the config again")
+        return user.id
+
+    def labels(self) -> dict[str, str]:
+        """User id -> label for display: assignees as the issues name them, then the
+        users the config names (their lookup is the better label)."""
+        labels = {
+            issue.assignee_id: issue.assignee_label
+            for issue in self.issues.values()
+            if issue.assignee_id and issue.assignee_label
+        }
+        labels.update({user.id: user.label for user in self.users.values()})
+        return labels
+
+    def raise_if_missing_pins(self) -> None:
+        """Raises PlanFailed with a PinNotFoundError per pin whose issue does not exist."""
+        if self.missing_pins:
+            raise PlanFailed(
+                [PinNotFoundError(pin.issue_id, pin.source.file_line) for pin in self.missing_pins]
+            )

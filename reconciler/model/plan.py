@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.errors import PlanFileError, StrictConflictError, TooManyChangesError
 from reconciler.model.desired import Source
 from reconciler.model.enums import Field, HoldReason, ResultStatus, State
-from reconciler.model.live import Issue
+from reconciler.model.live import IssueSummary
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Change:
     after: str | None
     source: Source
     rule: str | None = None  # None for a pin
-    issue: Issue | None = None
+    issue: IssueSummary | None = None  # how the issue read when planned, for display
     keep_state: State | None = None  # assignee changes only (CONTRACT 4.6)
     note: str | None = None
 
@@ -44,7 +45,7 @@ class Change:
             "after": self.after,
             "rule": self.rule,
             "source": str(self.source),
-            "issue": (self.issue.summary() if self.issue else None),
+            "issue": (self.issue.to_json() if self.issue else None),
         }
         if self.field is Field.ASSIGNEE:
             data["keep_state"] = self.keep_state.value if self.keep_state else None
@@ -160,6 +161,30 @@ class Plan:
             counts[change.field.value] += 1
         return counts
 
+    def raise_if_unsafe(self, *, force: bool = False) -> None:
+        """Refuse a plan bigger than its max_changes unless forced (octoDNS's TooMuchChange).
+
+        Raises TooManyChangesError.
+        """
+        if len(self.changes) > self.max_changes and not force:
+            raise TooManyChangesError(len(self.changes), self.max_changes)
+
+    def raise_if_conflicts(self) -> None:
+        """Refuse a plan in which rules disagree (`--strict`); raises StrictConflictError."""
+        if self.conflicts:
+            raise StrictConflictError(len(self.conflicts))
+
+    def raise_if_other_api(self, api_url: str, *, where: str) -> None:
+        """Refuse a saved plan (read from `where`) made against another API than `api_url`.
+
+        Raises PlanFileError.
+        """
+        if self.api_url != api_url:
+            raise PlanFileError(
+                where,
+                f"it was made against {self.api_url}, not {api_url}; plan again against this API",
+            )
+
     def summary(self) -> dict[str, Any]:
         return {
             "issues_in_scope": self.issues_in_scope,
@@ -178,10 +203,11 @@ class ChangeResult:
     change: Change
     status: ResultStatus
     error: str | None = None
+    current: str | None = None  # a stale change's live value (CONTRACT 7)
 
     def to_json(self) -> dict[str, Any]:
         c = self.change
-        return {
+        data = {
             "issue_id": c.issue_id,
             "field": c.field.value,
             "before": c.before,
@@ -191,3 +217,6 @@ class ChangeResult:
             "status": self.status.value,
             "error": self.error,
         }
+        if self.status is ResultStatus.STALE:
+            data["current"] = self.current
+        return data

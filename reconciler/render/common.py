@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from reconciler.model import Change, ChangeResult, Field, Issue, Plan, ResultStatus
+from reconciler.model import Change, ChangeResult, Field, IssueSummary, Plan, ResultStatus
 
 NO_CHANGES = "No changes."
 NONE_LABEL = "(none)"
@@ -31,7 +31,7 @@ def value_label(field: Field, value: str | None, users: Mapping[str, str]) -> st
     return value
 
 
-def issue_description(issue: Issue | None) -> str:
+def issue_description(issue: IssueSummary | None) -> str:
     """`service / error type / message`, leaving out what the API did not report."""
     if issue is None:
         return ""

@@ -41,17 +41,25 @@ def _painter(color: bool) -> Paint:
     return paint
 
 
-def render_text(plan: Plan, *, color: bool = False, include_warnings: bool = True) -> str:
+def render_text(
+    plan: Plan, *, color: bool = False, include_warnings: bool = True, links: bool = False
+) -> str:
     """The plan for a terminal: one block per issue, held, conflicts, warnings, then the
     closing `Plan: ...` line, or exactly `No changes.` when nothing is to be written.
 
     ANSI colour only when `color` is true (the caller checks the terminal and NO_COLOR);
-    `include_warnings=False` leaves warnings out for a caller that prints them to stderr.
+    `include_warnings=False` leaves warnings out for a caller that prints them to stderr;
+    `links=True` adds each issue's Datadog web UI page under its id (when the plan knows the
+    UI host).
     """
     paint = _painter(color)
     sections: list[list[str]] = []
-    for _, group in groupby(plan.changes, key=lambda change: change.issue_id):
-        sections.append(_issue_block(list(group), plan.users, paint))
+    for block_id, group in groupby(plan.changes, key=lambda change: change.issue_id):
+        block = _issue_block(list(group), plan.users, paint)
+        url = plan.issue_url(block_id) if links else None
+        if url:
+            block.insert(1, f"    {url}")
+        sections.append(block)
     sections.extend(_note_sections(plan, paint))
     if include_warnings and plan.warnings:
         lines = [paint("Warnings:", _YELLOW)]
@@ -135,6 +143,8 @@ def render_results_text(
         before = value_label(change.field, change.before, labels)
         after = value_label(change.field, change.after, labels)
         line = f"{status}  {change.issue_id} {change.field.value}: {before} -> {after}"
+        if result.status is ResultStatus.STALE:
+            line += f" (now {value_label(change.field, result.current, labels)})"
         if result.error:
             line += f": {clean(result.error)}"
         lines.append(line)

@@ -47,6 +47,7 @@ class _Endpoints:
     def __init__(self, store: Store, middleware: list[SandboxMiddleware]) -> None:
         self.store = store
         self._middleware = middleware
+        self._encoded = jsonapi.EncodedIssues()
 
     @property
     def knobs(self) -> Knobs:
@@ -56,13 +57,14 @@ class _Endpoints:
         includes = _includes(request, _SEARCH_INCLUDES)
         criteria = parse_criteria(await _json_body(request))
         issues = self.store.search(criteria)
-        body: dict[str, Any] = {"data": [jsonapi.search_result(i) for i in issues]}
+        results = [self._encoded.search_result(issue) for issue in issues]
+        included = None
         if "issue" in includes:
             wanted = {name.removeprefix("issue.") for name in includes if name != "issue"}
-            included = [jsonapi.issue_resource(i) for i in issues]
-            included += jsonapi.included_for(issues, self.store, wanted, for_search=True)
-            body["included"] = included
-        return JsonApiResponse(body)
+            related = jsonapi.included_for(issues, self.store, wanted, for_search=True)
+            included = [self._encoded.issue_resource(issue) for issue in issues]
+            included += [jsonapi.encode(resource) for resource in related]
+        return Response(jsonapi.encoded_document(results, included), media_type=JSONAPI)
 
     async def get_issue(self, request: Request) -> Response:
         includes = _includes(request, _GET_INCLUDES)

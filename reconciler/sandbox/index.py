@@ -91,10 +91,14 @@ class SearchIndex:
             else:
                 memo.positions.discard(position)
 
-    def search(self, criteria: SearchRequest) -> list[SandboxIssue]:
-        """The issues the search returns, best first, at most SEARCH_CAP; raises ApiAnswer."""
+    def prepare(self) -> None:
+        """Build the index now, rather than on the next search."""
         if not self._built:
             self._build()
+
+    def search(self, criteria: SearchRequest) -> list[SandboxIssue]:
+        """The issues the search returns, best first, at most SEARCH_CAP; raises ApiAnswer."""
+        self.prepare()
         found = self._window_and_filters(criteria)
         if criteria.assignee_ids:
             assignees = set(criteria.assignee_ids)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from reconciler.sandbox.records import SandboxCase, SandboxIssue, SandboxTeam, SandboxUser
@@ -15,6 +16,53 @@ _PROJECT_ID = "384521ba-dc5f-481f-942d-15bd48428029"
 _TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
 _TITLES |= {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
 _TITLES |= {503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+def encode(document: Any) -> bytes:
+    """Compact JSON, as every sandbox response is written."""
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def encoded_document(data: Sequence[bytes], included: Sequence[bytes] | None) -> bytes:
+    """A `{"data": [...], "included": [...]}` body from resources already encoded."""
+    body = b'{"data":[' + b",".join(data) + b"]"
+    if included is not None:
+        body += b',"included":[' + b",".join(included) + b"]"
+    return body + b"}"
+
+
+class EncodedIssues:
+    """Each issue's `issue` resource and search result, encoded once per version of it.
+
+    A big org's issues are scattered through memory, so building and encoding 100 of
+    them costs several times what joining 100 ready byte strings does; an issue that
+    a write replaced is a new object and is encoded again.
+    """
+
+    def __init__(self) -> None:
+        self._resources: dict[str, tuple[SandboxIssue, bytes]] = {}
+        self._results: dict[str, tuple[SandboxIssue, bytes]] = {}
+
+    def issue_resource(self, issue: SandboxIssue) -> bytes:
+        """`encode(issue_resource(issue))`."""
+        return self._cached(self._resources, issue, issue_resource)
+
+    def search_result(self, issue: SandboxIssue) -> bytes:
+        """`encode(search_result(issue))`."""
+        return self._cached(self._results, issue, search_result)
+
+    @staticmethod
+    def _cached(
+        cache: dict[str, tuple[SandboxIssue, bytes]],
+        issue: SandboxIssue,
+        build: Callable[[SandboxIssue], dict[str, Any]],
+    ) -> bytes:
+        hit = cache.get(issue.id)
+        if hit is not None and hit[0] is issue:
+            return hit[1]
+        encoded = encode(build(issue))
+        cache[issue.id] = (issue, encoded)
+        return encoded
 
 
 def error_document(status: int, detail: str) -> dict[str, Any]:

@@ -96,6 +96,11 @@ class Store:
         with self._lock:
             return self._index.search(criteria)
 
+    def prepare(self) -> None:
+        """Build the search index now, rather than on the first search."""
+        with self._lock:
+            self._index.prepare()
+
     def issue(self, issue_id: str) -> SandboxIssue | None:
         """One issue, or None when the org has no such issue."""
         with self._lock:

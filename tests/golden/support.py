@@ -16,7 +16,7 @@ from reconciler.model import (
     Field,
     Held,
     HoldReason,
-    Issue,
+    IssueSummary,
     Plan,
     Source,
     State,
@@ -44,10 +44,6 @@ def check_golden(name: str, actual: str) -> None:
     assert actual == expected, f"{name} differs; regenerate it if the change is intended"
 
 
-def _issue(issue_id: str, state: State, assignee: str | None, **summary: str) -> Issue:
-    return Issue(id=issue_id, state=state, assignee_id=assignee, **summary)
-
-
 def empty_plan() -> Plan:
     return Plan(
         changes=(),
@@ -61,23 +57,17 @@ def empty_plan() -> Plan:
 def rich_plan() -> Plan:
     """State and assignee changes on several issues, a pin with a note, keep_state,
     held changes, a conflict and a warning; issue summaries as a saved plan holds them."""
-    issue_a = _issue(
-        ISSUE_A,
-        State.OPEN,
-        None,
+    issue_a = IssueSummary(
         service="payments-api",
         error_type="builtins.KeyError",
         error_message="'user_id'",
     )
-    issue_b = _issue(
-        ISSUE_B,
-        State.OPEN,
-        BOB,
+    issue_b = IssueSummary(
         service="email-api-py",
         error_type="builtins.TypeError",
         error_message="object of type 'NoneType' has no len() | `len` failed",
     )
-    issue_c = _issue(ISSUE_C, State.OPEN, None, service="checkout", error_type="Error")
+    issue_c = IssueSummary(service="checkout", error_type="Error")
     triage = "triage.yaml"
     return Plan(
         changes=(
@@ -171,8 +161,84 @@ def big_plan(count: int = 12) -> Plan:
             "IGNORED",
             Source("noise.yaml", 3, 5),
             "noise",
-            _issue(f"0a1b2c3d-0000-4000-8000-{n:012d}", State.OPEN, None, service=f"svc-{n}"),
+            IssueSummary(service=f"svc-{n}"),
         )
         for n in range(1, count + 1)
     )
     return Plan(changes=changes, issues_in_scope=count, generated_at="2026-11-26T12:00:00Z")
+
+
+def huge_plan(count: int = 3000) -> Plan:
+    """A first plan of a new config over an existing org: `count` changes over eleven
+    rules and pins, state and assignee, a few held items and conflicts, issue links."""
+    owners = [ALICE, BOB, CAROL, None]
+    changes = []
+    held = []
+    conflicts = []
+    for n in range(count):
+        issue_id = f"0a1b2c3d-0000-4000-8000-{n:012d}"
+        rule_index = n % 12
+        rule = None if rule_index == 11 else f"team-{rule_index:02d}"
+        source = Source("ownership.yaml", 10 + 8 * rule_index, 5)
+        issue = IssueSummary(
+            service=f"svc-{n % 60}",
+            error_type="builtins.KeyError",
+            error_message=f"'field_{n}' missing from the payload of request {n}",
+        )
+        if n % 3:
+            changes.append(Change(issue_id, Field.STATE, "OPEN", "RESOLVED", source, rule, issue))
+        else:
+            after = owners[n % 4]
+            changes.append(Change(issue_id, Field.ASSIGNEE, None, after, source, rule, issue))
+        if n % 500 == 7:
+            held.append(
+                Held(issue_id, Field.STATE, "RESOLVED", "OPEN", HoldReason.GRACE, source, rule)
+            )
+        if n % 700 == 3:
+            conflicts.append(Conflict(issue_id, Field.ASSIGNEE, "team-03", ("team-04",)))
+    return Plan(
+        changes=tuple(changes),
+        held=tuple(held),
+        conflicts=tuple(conflicts),
+        issues_in_scope=5000,
+        max_changes=100,
+        generated_at="2026-11-26T12:00:00Z",
+        api_url="https://api.datadoghq.com",
+        config_digest="sha256:" + "e" * 64,
+        users={ALICE: "alice@example.com", BOB: "bob@example.com"},
+        ui_host="app.datadoghq.com",
+    )
+
+
+# Free text as the YAML and the API may carry it: mentions, references, HTML, cell breaks.
+HOSTILE = (
+    "ping @someone and @org/team about #12, GH-7 and deadbeef1234 <script>alert(1)</script> a|b"
+)
+
+
+def hostile_plan() -> Plan:
+    """Every free-text field of a plan carries text that GitHub would act on."""
+    issue = IssueSummary(
+        service="svc-@someone",
+        error_type="<img src=x onerror=alert(1)>",
+        error_message=HOSTILE + " see https://evil.example/x or www.evil.example",
+    )
+    source = Source("triage.yaml", 3, 5)
+    return Plan(
+        changes=(
+            Change(ISSUE_A, Field.STATE, "OPEN", "RESOLVED", source, None, issue, note=HOSTILE),
+            Change(ISSUE_B, Field.STATE, "OPEN", "IGNORED", source, "noise|x @someone"),
+            Change(ISSUE_E, Field.ASSIGNEE, None, ALICE, source, "owners"),
+        ),
+        held=(
+            Held(ISSUE_C, Field.STATE, "RESOLVED", "OPEN", HoldReason.GRACE, source, "r@someone"),
+        ),
+        conflicts=(Conflict(ISSUE_D, Field.ASSIGNEE, "#12", ("<script>", "a|b")),),
+        warnings=(HOSTILE,),
+        issues_in_scope=3,
+        generated_at="2026-11-26T12:00:00Z",
+        api_url="https://api.datadoghq.com",
+        config_digest="sha256:" + "f" * 64,
+        users={ALICE: "@someone"},
+        ui_host="app.datadoghq.com",
+    )

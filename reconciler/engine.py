@@ -1,0 +1,225 @@
+"""The library's one entry point: observe, plan, load a saved plan, apply.
+
+Like octoDNS's Manager, the engine wires the layers together and owns no rules of
+its own: observing (`selection`) fills an `Observed`, the planner decides
+(`planner.decide` -> `Decisions`) and diffs (`planner.diff` -> `Plan`), the
+applier writes. Policy lives on the values: `Plan.raise_if_unsafe` (max_changes),
+`Plan.raise_if_conflicts` (strict), `Plan.raise_if_other_api` (a saved plan), and
+`Observed.raise_if_missing_pins`. Every front end (the CLI, the benchmarks, a
+report) calls only this module.
+
+    with connect(Connection(site="datadoghq.eu"), parallelism=8) as engine:
+        planned = engine.plan_with_decisions(config)   # Plan + Decisions + Observed
+        planned.plan.raise_if_unsafe(force=False)
+        outcome = engine.apply(planned.plan)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
+from reconciler.client import Credentials, DatadogClient, resolve_api_url, resolve_ui_host
+from reconciler.model import ChangeResult, Config, Decisions, Issue, IssueApi, Observed, Plan, Rule
+from reconciler.planfile import load_plan
+from reconciler.planner import check_targets, decide, diff
+from reconciler.selection import observe, select_rule
+
+__all__ = [
+    "ApplyOutcome",
+    "Connection",
+    "Engine",
+    "Planned",
+    "Progress",
+    "connect",
+    "now_ms",
+]
+
+
+def now_ms() -> int:
+    """The wall clock in epoch milliseconds, the engine's default clock."""
+    return int(time.time() * 1000)
+
+
+@dataclasses.dataclass(frozen=True)
+class Connection:
+    """Where the API is (`--site`, `--api-url`) and which environment holds the keys."""
+
+    site: str | None = None
+    api_url: str | None = None
+    env: Mapping[str, str] = dataclasses.field(default_factory=lambda: dict(os.environ))
+
+    @property
+    def url(self) -> str:
+        """The API base URL; raises SettingsError for an unknown site or an unsafe URL."""
+        return resolve_api_url(self.site, self.api_url, self.env)
+
+    @property
+    def ui_host(self) -> str | None:
+        """The web UI host issue links point at, None when only an API URL is known."""
+        return resolve_ui_host(self.site, self.api_url, self.env)
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    """One step of a long run, for a progress display: `done` of `total` in `stage`
+    ("apply": changes finished)."""
+
+    stage: str
+    done: int
+    total: int
+
+
+ProgressHook = Callable[[Progress], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Planned:
+    """A plan with what it was made from: the decisions behind every change, held value
+    and conflict (`explain`, `report`), and everything observed (users, missing pins)."""
+
+    plan: Plan
+    decisions: Decisions
+    observed: Observed
+
+
+class Engine:
+    """Observes, plans and applies through one `IssueApi` at `api_url`.
+
+    `parallelism` bounds the requests in flight; `clock` gives "now" in epoch ms (the
+    planner's only notion of time); `progress`, when given, hears about long steps.
+    """
+
+    def __init__(
+        self,
+        api: IssueApi,
+        *,
+        api_url: str,
+        ui_host: str | None = None,
+        parallelism: int = 4,
+        clock: Callable[[], int] = now_ms,
+        progress: ProgressHook | None = None,
+    ) -> None:
+        self.api = api
+        self.api_url = api_url
+        self.ui_host = ui_host
+        self.parallelism = parallelism
+        self.clock = clock
+        self.progress = progress
+
+    def observe(self, config: Config, now_ms: int | None = None) -> Observed:
+        """Users, rule selections and pinned issues, as of `now_ms` (default: the clock).
+
+        Raises PlanFailed with every lookup, search or fetch error; a pin whose issue
+        does not exist is data (`Observed.missing_pins`), not an error.
+        """
+        return observe(
+            self.api,
+            config,
+            self.clock() if now_ms is None else now_ms,
+            parallelism=self.parallelism,
+            api_url=self.api_url,
+            ui_host=self.ui_host,
+        )
+
+    def plan_with_decisions(
+        self, config: Config, *, targets: Collection[str] = (), allow_missing_pins: bool = False
+    ) -> Planned:
+        """Observe, decide and diff: a complete Plan with its decisions and observations.
+
+        Raises UnknownTargetError for a bad target (before any request), PlanFailed for
+        what observing found, including pins whose issue is gone unless
+        `allow_missing_pins` (a report lists them instead).
+        """
+        check_targets(config, targets)
+        now = self.clock()
+        observed = self.observe(config, now)
+        if not allow_missing_pins:
+            observed.raise_if_missing_pins()
+        decisions = decide(config, observed, now)
+        return Planned(diff(decisions, observed, targets=targets), decisions, observed)
+
+    def plan(self, config: Config, *, targets: Collection[str] = ()) -> Plan:
+        """The complete Plan for `config` against the live org (see plan_with_decisions)."""
+        return self.plan_with_decisions(config, targets=targets).plan
+
+    def load_saved(self, path: str | Path) -> Plan:
+        """A saved plan file, refused when unreadable, edited or made against another API.
+
+        Raises PlanFileError.
+        """
+        saved = load_plan(path)
+        saved.raise_if_other_api(self.api_url, where=str(path))
+        return saved
+
+    def select(self, rule: Rule, now_ms: int) -> list[Issue]:
+        """Every issue one rule's search returns at `now_ms` (`reconciler import`).
+
+        Raises TruncatedSelectionError and whatever the API raises.
+        """
+        return select_rule(self.api, rule, now_ms)
+
+    def apply(
+        self, plan: Plan, *, saved: bool = False, on_result: ResultCallback | None = None
+    ) -> ApplyOutcome:
+        """Write the plan's changes, re-checking each issue first when the plan was saved.
+
+        Policy is the caller's to check first (`plan.raise_if_unsafe`); never raises
+        for a failed write, which becomes a `failed` result (see `apply_plan`).
+        """
+        callback = on_result
+        if self.progress is not None:
+            callback = _counting(self.progress, len(plan.changes), on_result)
+        return apply_plan(
+            plan, self.api, parallelism=self.parallelism, recheck=saved, on_result=callback
+        )
+
+
+def _counting(
+    progress: ProgressHook, total: int, on_result: ResultCallback | None
+) -> ResultCallback:
+    lock = threading.Lock()
+    done = 0
+
+    def callback(result: ChangeResult) -> None:
+        nonlocal done
+        if on_result is not None:
+            on_result(result)
+        with lock:
+            done += 1
+            event = Progress("apply", done, total)
+        progress(event)
+
+    return callback
+
+
+@contextmanager
+def connect(
+    connection: Connection,
+    *,
+    parallelism: int = 4,
+    clock: Callable[[], int] = now_ms,
+    progress: ProgressHook | None = None,
+) -> Iterator[Engine]:
+    """An Engine over a real client for `connection`, closed on exit.
+
+    Raises SettingsError for missing keys, an unknown site or an unsafe API URL.
+    """
+    credentials = Credentials.from_env(connection.env)
+    url = connection.url
+    ui_host = connection.ui_host
+    with DatadogClient(url, credentials) as client:
+        yield Engine(
+            client,
+            api_url=client.api_url,
+            ui_host=ui_host,
+            parallelism=parallelism,
+            clock=clock,
+            progress=progress,
+        )

@@ -1,0 +1,145 @@
+"""Deciding: who sets each managed field of each issue, to what, and what holds it back
+(CONTRACT 4.1 - 4.4, 4.6). Pure: config + observed + now -> `Decisions`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.model import (
+    AssignPolicy,
+    Config,
+    Decision,
+    Decisions,
+    Field,
+    Hold,
+    HoldReason,
+    Issue,
+    IssueDecision,
+    Observed,
+    Pin,
+    Rule,
+    RuleMatch,
+    State,
+    is_uuid,
+)
+
+
+def decide(config: Config, observed: Observed, now_ms: int) -> Decisions:
+    """Every decision the config makes about the observed issues at `now_ms`.
+
+    Raises UserLookupError when a rule or pin names a user `observed` did not look up.
+    """
+    pins = {pin.issue_id.lower(): pin for pin in config.pins}
+    returned: dict[str, list[Rule]] = {}
+    for rule in config.rules:
+        for issue_id in observed.selections.get(rule.name, frozenset()):
+            returned.setdefault(issue_id, []).append(rule)
+    issues: dict[str, IssueDecision] = {}
+    for issue_id in sorted((set(returned) | set(pins)) & set(observed.issues)):
+        issue = observed.issues[issue_id]
+        matches = tuple(
+            RuleMatch(rule, returned=True, state_allowed=issue.state in rule.from_states)
+            for rule in returned.get(issue_id, ())
+        )
+        pin = pins.get(issue_id)
+        matched = [m.rule for m in matches if m.matched]
+        fields = _decide_issue(issue, pin, matched, observed, now_ms) if pin or matched else ()
+        issues[issue_id] = IssueDecision(issue_id, issue.state, matches, pin, fields)
+    return Decisions(config=config, now_ms=now_ms, issues=issues)
+
+
+def _decide_issue(
+    issue: Issue, pin: Pin | None, rules: Sequence[Rule], observed: Observed, now_ms: int
+) -> tuple[Decision, ...]:
+    found: list[Decision] = []
+    state = _decide_state(issue, pin, rules, now_ms)
+    if state is not None:
+        found.append(state)
+    assignee = _decide_assignee(issue, pin, rules, observed)
+    if assignee is not None:
+        # Only an explicit, unheld wish for the current state is defended against
+        # the OPEN -> ACKNOWLEDGED side effect of assigning (CONTRACT 4.6).
+        if state is not None and state.held is None and state.wanted == issue.state:
+            assignee = Decision(
+                assignee.issue_id,
+                assignee.field,
+                assignee.wanted,
+                assignee.decided_by,
+                assignee.losers,
+                keep_state=issue.state,
+            )
+        found.append(assignee)
+    return tuple(found)
+
+
+def _decide_state(
+    issue: Issue, pin: Pin | None, rules: Sequence[Rule], now_ms: int
+) -> Decision | None:
+    wanted: State | None
+    owner: Rule | Pin
+    losers: tuple[str, ...] = ()
+    if pin is not None and pin.state is not None:
+        wanted, owner = pin.state, pin
+    else:
+        deciders = [rule for rule in rules if rule.state is not None]
+        if not deciders:
+            return None
+        winner, *others = deciders
+        wanted, owner = winner.state, winner
+        losers = tuple(rule.name for rule in others if rule.state != winner.state)
+    held = _hold(issue, owner, now_ms) if wanted is State.RESOLVED else None
+    return Decision(issue.id, Field.STATE, wanted.value if wanted else None, owner, losers, held)
+
+
+def _decide_assignee(
+    issue: Issue, pin: Pin | None, rules: Sequence[Rule], observed: Observed
+) -> Decision | None:
+    if pin is not None and pin.assignee is not None:
+        wanted = _user_id(pin.assignee.user, observed)
+        return Decision(issue.id, Field.ASSIGNEE, wanted, pin)
+    deciders = [rule for rule in rules if rule.assignee is not None]
+    if not deciders:
+        return None
+    winner, *others = deciders
+    # Conflicts compare the users the rules name, whatever their policies make of them.
+    named = _named_user(winner, observed)
+    losers = tuple(rule.name for rule in others if _named_user(rule, observed) != named)
+    current = live_user(issue.assignee_id)
+    # `if_unassigned` decides "keep" on an assigned issue (CONTRACT 4.3).
+    keeps = winner.assign is AssignPolicy.IF_UNASSIGNED and current is not None
+    return Decision(issue.id, Field.ASSIGNEE, current if keeps else named, winner, losers)
+
+
+def _named_user(rule: Rule, observed: Observed) -> str | None:
+    return _user_id(rule.assignee.user, observed) if rule.assignee is not None else None
+
+
+def _user_id(reference: str | None, observed: Observed) -> str | None:
+    return None if reference is None else observed.user_id(reference)
+
+
+def live_user(user_id: str | None) -> str | None:
+    """An assignee id as the API reports it, UUIDs lowercased as the config's are."""
+    return user_id.lower() if user_id is not None and is_uuid(user_id) else user_id
+
+
+def _hold(issue: Issue, owner: Rule | Pin, now_ms: int) -> Hold | None:
+    """Why a wanted RESOLVED must not be written yet (CONTRACT 4.4), if it must not."""
+    if issue.state is State.RESOLVED:
+        return None
+    unreadable = issue.unreadable & {"last_seen", "regression"}
+    last_seen = issue.last_seen
+    regressed_at = issue.regression.regressed_at if issue.regression else None
+
+    def hold(reason: HoldReason) -> Hold:
+        return Hold(reason, now_ms, owner.grace_s, last_seen, regressed_at, unreadable)
+
+    # An unreadable last_seen counts as still firing, never as absent.
+    if "last_seen" in unreadable:
+        return hold(HoldReason.GRACE)
+    if last_seen is not None and now_ms - last_seen < owner.grace_s * 1000:
+        return hold(HoldReason.GRACE)
+    regressed = issue.regression is not None or "regression" in unreadable
+    if regressed and not owner.resolve_regressions:
+        return hold(HoldReason.REGRESSED)
+    return None

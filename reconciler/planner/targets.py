@@ -1,0 +1,44 @@
+"""`--target`: which rules and issues a plan is limited to."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from reconciler.errors import UnknownTargetError
+from reconciler.model import Config, is_uuid
+
+
+def check_targets(config: Config, targets: Collection[str]) -> None:
+    """Check every `--target` names a rule of the config or is an issue UUID.
+
+    Raises UnknownTargetError listing every target that is neither.
+    """
+    names = [rule.name for rule in config.rules]
+    unknown = [t for t in targets if t not in names and not is_uuid(t)]
+    if unknown:
+        hints = {t: difflib.get_close_matches(t, names, n=1) for t in unknown}
+        raise UnknownTargetError(
+            tuple(unknown), tuple(names), {t: m[0] for t, m in hints.items() if m}
+        )
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The issue ids and rule names a plan keeps; keeps everything when both are empty."""
+
+    issue_ids: frozenset[str]
+    rules: frozenset[str]
+
+    @classmethod
+    def of(cls, targets: Collection[str]) -> Targets:
+        return cls(
+            frozenset(t.lower() for t in targets if is_uuid(t)),
+            frozenset(t for t in targets if not is_uuid(t)),
+        )
+
+    def keeps(self, issue_id: str, *rules: str | None) -> bool:
+        if not self.issue_ids and not self.rules:
+            return True
+        return issue_id.lower() in self.issue_ids or any(r in self.rules for r in rules)

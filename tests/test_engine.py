@@ -1,0 +1,141 @@
+"""The engine: complete plans in one step, decisions beside them, and the plan's policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes import FakeIssueApi
+
+from reconciler.engine import Connection, Engine, Progress
+from reconciler.errors import (
+    PinNotFoundError,
+    PlanFailed,
+    PlanFileError,
+    StrictConflictError,
+    TooManyChangesError,
+)
+from reconciler.model import (
+    Assignee,
+    AssignPolicy,
+    Config,
+    Field,
+    Issue,
+    Pin,
+    ResultStatus,
+    Rule,
+    Source,
+    State,
+    User,
+)
+from reconciler.render import render_json
+
+NOW = 1_790_000_000_000
+DAY_MS = 86_400_000
+API_URL = "https://api.example.test"
+ALICE = User("aaaaaaaa-0000-4000-8000-000000000001", email="alice@example.com")
+BOB_ID = "bbbbbbbb-0000-4000-8000-000000000002"
+
+
+def uid(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def live(n: int, state: State = State.OPEN, **kw: object) -> Issue:
+    return Issue(uid(n), state, service="pay", last_seen=NOW - DAY_MS, **kw)  # type: ignore[arg-type]
+
+
+def rule(name: str, *, state: State | None = None, user: str | None = None, line: int = 5) -> Rule:
+    return Rule(
+        name=name,
+        query="service:pay",
+        from_states=(State.OPEN,),
+        window_s=30 * 86_400,
+        grace_s=0,
+        source=Source("t.yaml", line, 3),
+        state=state,
+        assignee=Assignee(user) if user else None,
+        assign=AssignPolicy.ALWAYS,
+    )
+
+
+def config(*rules: Rule, pins: tuple[Pin, ...] = (), max_changes: int = 100) -> Config:
+    return Config(rules=rules, pins=pins, max_changes=max_changes, digest="sha256:c")
+
+
+def engine(api: FakeIssueApi, **kw: object) -> Engine:
+    return Engine(api, api_url=API_URL, ui_host="app.example.test", clock=lambda: NOW, **kw)  # type: ignore[arg-type]
+
+
+def test_plan_is_complete_in_one_step() -> None:
+    api = FakeIssueApi([live(1, assignee_id=BOB_ID, assignee_label="bob@example.com")], [ALICE])
+    plan = engine(api).plan(config(rule("own", user="alice@example.com")))
+    assert [(c.field, c.before, c.after) for c in plan.changes] == [
+        (Field.ASSIGNEE, BOB_ID, ALICE.id)
+    ]
+    assert plan.generated_at == "2026-09-21T14:13:20Z"
+    assert (plan.api_url, plan.ui_host, plan.max_changes) == (API_URL, "app.example.test", 100)
+    assert plan.users == {BOB_ID: "bob@example.com", ALICE.id: "alice@example.com"}
+
+
+def test_plan_with_decisions_exposes_what_was_decided_and_observed() -> None:
+    api = FakeIssueApi([live(1)], [ALICE])
+    planned = engine(api).plan_with_decisions(config(rule("ignore", state=State.IGNORED)))
+    assert [c.after for c in planned.plan.changes] == ["IGNORED"]
+    decision = planned.decisions.issues[uid(1)].decision(Field.STATE)
+    assert decision is not None and decision.rule == "ignore"
+    assert set(planned.observed.issues) == {uid(1)}
+
+
+def test_a_missing_pin_fails_the_plan_but_not_a_report() -> None:
+    gone = Pin(uid(9), Source("t.yaml", 30, 3), grace_s=0, state=State.IGNORED)
+    cfg = config(pins=(gone,))
+    with pytest.raises(PlanFailed) as caught:
+        engine(FakeIssueApi()).plan(cfg)
+    [error] = caught.value.errors
+    assert isinstance(error, PinNotFoundError) and error.where == "t.yaml:30"
+    planned = engine(FakeIssueApi()).plan_with_decisions(cfg, allow_missing_pins=True)
+    assert planned.observed.missing_pins == (gone,)
+
+
+def test_raise_if_unsafe_refuses_past_max_changes_unless_forced() -> None:
+    api = FakeIssueApi([live(1), live(2)])
+    plan = engine(api).plan(config(rule("ignore", state=State.IGNORED), max_changes=1))
+    with pytest.raises(TooManyChangesError, match="more than max_changes"):
+        plan.raise_if_unsafe()
+    plan.raise_if_unsafe(force=True)
+
+
+def test_raise_if_conflicts_is_strict_mode() -> None:
+    api = FakeIssueApi([live(1)])
+    cfg = config(rule("a", state=State.IGNORED), rule("b", state=State.RESOLVED, line=9))
+    plan = engine(api).plan(cfg)
+    with pytest.raises(StrictConflictError):
+        plan.raise_if_conflicts()
+    engine(api).plan(config(rule("a", state=State.IGNORED))).raise_if_conflicts()
+
+
+def test_a_saved_plan_from_another_api_is_refused(tmp_path: Path) -> None:
+    api = FakeIssueApi([live(1)])
+    path = tmp_path / "p.json"
+    path.write_text(render_json(engine(api).plan(config(rule("i", state=State.IGNORED)))))
+    assert engine(api).load_saved(path).changes
+    other = Engine(api, api_url="https://other.example.test")
+    with pytest.raises(PlanFileError, match=r"made against https://api\.example\.test"):
+        other.load_saved(path)
+
+
+def test_apply_reports_progress_per_change() -> None:
+    api = FakeIssueApi([live(1), live(2)])
+    events: list[Progress] = []
+    run = engine(api, progress=events.append)
+    plan = run.plan(config(rule("ignore", state=State.IGNORED)))
+    seen: list[ResultStatus] = []
+    outcome = run.apply(plan, on_result=lambda r: seen.append(r.status))
+    assert outcome.ok and seen == [ResultStatus.APPLIED] * 2
+    assert sorted(e.done for e in events) == [1, 2] and {e.total for e in events} == {2}
+
+
+def test_connection_names_the_ui_host_of_the_site() -> None:
+    assert Connection(site="datadoghq.eu", env={}).ui_host == "app.datadoghq.eu"
+    assert Connection(api_url="http://127.0.0.1:9", env={}).ui_host is None
