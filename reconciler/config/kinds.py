@@ -7,8 +7,8 @@ Pure data: `fields.FIELDS` gives each key one of these, and the validator
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from enum import Enum, StrEnum
+from functools import cached_property
 
 
 class Place(StrEnum):
