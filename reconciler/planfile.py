@@ -9,6 +9,9 @@ applied by mistake.
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +32,8 @@ from reconciler.model import (
 )
 
 FORMAT_VERSION = 1
+# A plan of 100,000 changes is about 60 MB; past this a file is not a plan we wrote.
+MAX_PLAN_BYTES = 512 * 2**20
 
 _TOP_KEYS = (
     "format_version",
@@ -44,6 +49,7 @@ _TOP_KEYS = (
 )
 
 _T = TypeVar("_T")
+_SOURCE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() accepts other scripts
 
 
 def plan_to_document(plan: Plan) -> dict[str, Any]:
@@ -72,7 +78,8 @@ def load_plan(path: str | Path) -> Plan:
     """Read a saved plan file; raises PlanFileError when it is unreadable or not a valid plan."""
     where = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = _read_regular_file(Path(path), where)
+        text = data.decode("utf-8")
     except OSError as exc:
         raise PlanFileError(where, f"cannot be read ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
@@ -83,9 +90,26 @@ def load_plan(path: str | Path) -> Plan:
         raise PlanFileError(
             where, f"is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from exc
+    except RecursionError:
+        raise PlanFileError(where, "is nested too deeply to be a plan") from None
+    except ValueError as exc:  # an integer past Python's digit limit
+        raise PlanFileError(where, f"is not a plan ({exc})") from None
     if not isinstance(doc, Mapping):
         raise PlanFileError(where, "the top level is not a JSON object")
     return plan_from_document(doc, where=where)
+
+
+def _read_regular_file(path: Path, where: str) -> bytes:
+    """The file's bytes; a FIFO, device or directory is refused (it could block or never
+    end), and so is a file past MAX_PLAN_BYTES. Raises PlanFileError, OSError."""
+    with path.open("rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise PlanFileError(where, "is not a regular file")
+        data = handle.read(MAX_PLAN_BYTES + 1)
+    if len(data) > MAX_PLAN_BYTES:
+        raise PlanFileError(where, f"is larger than {MAX_PLAN_BYTES // 2**20} MiB")
+    return data
 
 
 def plan_from_document(doc: Mapping[str, Any], *, where: str) -> Plan:
@@ -125,6 +149,9 @@ class _Reader:
         )
         checksum = _typed(doc["checksum"], str, "checksum")
         api_url = _typed(doc["api_url"], str, "api_url")
+        if not api_url.strip():
+            # Without it the other-API check has nothing to compare: refuse, never skip it.
+            raise _Invalid("api_url is empty; plan again with `reconciler plan --out`")
         max_changes = _typed(doc.get("max_changes", 100), int, "max_changes")
         if checksum != plan_checksum(changes, api_url, max_changes):
             raise _Invalid(
@@ -155,7 +182,7 @@ class _Reader:
 
     def _change(self, item: object, at: str) -> Change:
         data = _object(item, at)
-        issue_id = _typed(_key(data, "issue_id", at), str, f"{at}.issue_id")
+        issue_id = _issue_id(_key(data, "issue_id", at), f"{at}.issue_id")
         field = _enum(Field, _key(data, "field", at), f"{at}.field")
         before = _optional_str(_key(data, "before", at), f"{at}.before")
         after = _optional_str(_key(data, "after", at), f"{at}.after")
@@ -201,7 +228,7 @@ class _Reader:
             _enum(State, wanted, f"{at}.wanted")
             _enum(State, current, f"{at}.current")
         return Held(
-            issue_id=_typed(_key(data, "issue_id", at), str, f"{at}.issue_id"),
+            issue_id=_issue_id(_key(data, "issue_id", at), f"{at}.issue_id"),
             field=field,
             wanted=wanted,
             current=current,
@@ -214,7 +241,7 @@ class _Reader:
         data = _object(item, at)
         losers = _typed(_key(data, "losers", at), list, f"{at}.losers")
         return Conflict(
-            issue_id=_typed(_key(data, "issue_id", at), str, f"{at}.issue_id"),
+            issue_id=_issue_id(_key(data, "issue_id", at), f"{at}.issue_id"),
             field=_enum(Field, _key(data, "field", at), f"{at}.field"),
             winner=_typed(_key(data, "winner", at), str, f"{at}.winner"),
             losers=tuple(_typed(x, str, f"{at}.losers[{i}]") for i, x in enumerate(losers)),
@@ -244,7 +271,23 @@ def _kind_name(kind: type) -> str:
 
 
 def _show(value: object) -> str:
-    return json.dumps(value, default=repr)[:60]
+    """A short rendering of a value for a message; containers only by kind, so a
+    deeply nested value cannot blow the stack."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**60:
+        return "a huge integer"
+    return json.dumps(value)[:60]
+
+
+def _issue_id(value: object, at: str) -> str:
+    """An issue id, which must be a UUID: anything else could reach a URL as a path."""
+    text = _typed(value, str, at)
+    if not is_uuid(text):
+        raise _Invalid(f"{at}: {_show(text)} is not an issue UUID; plan again")
+    return text
 
 
 def _object(value: object, at: str) -> Mapping[str, Any]:
@@ -273,6 +316,6 @@ def _enum(kind: type[_E], value: object, at: str) -> _E:
 def _source(value: object, at: str) -> Source:
     text = _typed(value, str, at)
     parts = text.rsplit(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        raise _Invalid(f"{at}: {text!r} is not FILE:LINE:COL")
+    if len(parts) != 3 or not all(_SOURCE_NUMBER.fullmatch(part) for part in parts[1:]):
+        raise _Invalid(f"{at}: {_show(text)} is not FILE:LINE:COL")
     return Source(parts[0], int(parts[1]), int(parts[2]))

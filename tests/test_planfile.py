@@ -1,13 +1,28 @@
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
+from pathlib import Path
+from typing import Any
 
 import pytest
 from golden.support import ISSUE_A, empty_plan, held_only_plan, rich_plan
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reconciler.errors import PlanFileError
-from reconciler.model import Change, Field, Issue, IssueSummary, Plan, Source, State
+from reconciler.model import (
+    Change,
+    Field,
+    Issue,
+    IssueSummary,
+    Plan,
+    Source,
+    State,
+    plan_checksum,
+)
 from reconciler.planfile import load_plan, plan_from_document, plan_to_document
 from reconciler.render import render_json
 
@@ -46,7 +61,9 @@ def test_round_trip_keeps_the_document_of_a_plan_with_full_issues():
         "r",
         issue.summary(),
     )
-    plan = Plan(changes=(change,), max_changes=7, users={"u": "label"})
+    plan = Plan(
+        changes=(change,), max_changes=7, users={"u": "label"}, api_url="https://api.example"
+    )
     loaded = plan_from_document(plan_to_document(plan), where="mem")
     assert plan_to_document(loaded) == plan_to_document(plan)
     assert loaded.changes[0].issue == IssueSummary(service="api")
@@ -190,6 +207,172 @@ def test_more_invalid_documents(edit, reason):
     edit(doc)
     with pytest.raises(PlanFileError, match=reason.replace("[", r"\[").replace("]", r"\]")):
         plan_from_document(doc, where="mem")
+
+
+def _resealed(doc: dict) -> dict:
+    """The document with a checksum recomputed over its (edited) changes, as a careful
+    forger would do: the refusals below must not rest on the checksum alone."""
+    plan_changes = plan_from_document(_doc(), where="mem").changes
+    by_id = {c.issue_id: c for c in plan_changes}
+    rows = []
+    for item in doc["changes"]:
+        base = by_id.get(item["issue_id"], plan_changes[0])
+        keep = item.get("keep_state")
+        rows.append(
+            Change(
+                item["issue_id"],
+                Field(item["field"]),
+                item["before"],
+                item["after"],
+                base.source,
+                keep_state=State(keep) if keep else None,
+            )
+        )
+    doc["checksum"] = plan_checksum(rows, doc["api_url"], doc.get("max_changes", 100))
+    return doc
+
+
+def test_a_raised_max_changes_is_refused():
+    doc = _doc()
+    doc["max_changes"] = doc.get("max_changes", 100) * 100
+    with pytest.raises(PlanFileError, match="checksum does not match"):
+        plan_from_document(doc, where="mem")
+
+
+@pytest.mark.parametrize("api_url", ["", "   "], ids=["empty", "blank"])
+def test_a_plan_with_an_empty_api_url_is_refused(api_url):
+    doc = _doc()
+    doc["api_url"] = api_url
+    with pytest.raises(PlanFileError, match="api_url is empty"):
+        plan_from_document(_resealed(doc), where="mem")
+
+
+def test_a_plan_without_api_url_is_refused():
+    doc = _doc()
+    del doc["api_url"]
+    with pytest.raises(PlanFileError, match="missing key 'api_url'"):
+        plan_from_document(doc, where="mem")
+
+
+@pytest.mark.parametrize("bad_id", ["..", ".", "../state", "x/../..", "", "%2e%2e"], ids=repr)
+@pytest.mark.parametrize("where", ["changes", "held", "conflicts"])
+def test_an_issue_id_that_is_not_a_uuid_is_refused(bad_id, where):
+    doc = _doc()
+    doc[where][0]["issue_id"] = bad_id
+    doc = _resealed(doc) if where == "changes" else doc
+    with pytest.raises(PlanFileError, match=rf"{where}\[0\]\.issue_id: .* is not an issue UUID"):
+        plan_from_document(doc, where="mem")
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    # Opening a FIFO for reading blocks until a writer comes; one is kept open here so
+    # that the loader gets to look at what the path is.
+    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    try:
+        with pytest.raises(PlanFileError, match="is not a regular file"):
+            load_plan(fifo)
+    finally:
+        os.close(writer)
+
+
+def test_a_directory_is_refused(tmp_path):
+    with pytest.raises(PlanFileError, match=r"cannot be read|is not a regular file"):
+        load_plan(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        pytest.param(b"[" * 100_000, "nested too deeply", id="deep-list"),
+        pytest.param(b'{"a":' * 100_000, "nested too deeply", id="deep-object"),
+        pytest.param(b'{"format_version": ' + b"9" * 5000 + b"}", "is not a plan", id="huge-int"),
+    ],
+)
+def test_absurd_json_is_refused(tmp_path, content, reason):
+    path = tmp_path / "plan.json"
+    path.write_bytes(content)
+    with pytest.raises(PlanFileError, match=reason):
+        load_plan(path)
+
+
+def test_a_source_with_non_ascii_digits_is_refused():
+    doc = _doc()
+    doc["changes"][0]["source"] = "triage.yaml:\u00b2:3"
+    with pytest.raises(PlanFileError, match="is not FILE:LINE:COL"):
+        plan_from_document(doc, where="mem")
+
+
+# ---------------------------------------------------------------- property-based
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**70), max_value=10**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+def _paths(doc: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [prefix]
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(doc, list):
+        for index, value in enumerate(doc):
+            found += _paths(value, (*prefix, index))
+    return found
+
+
+def _replace(doc: dict, path: tuple[object, ...], value: object) -> dict:
+    if not path:
+        return value  # type: ignore[return-value]
+    target: Any = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return doc
+
+
+def _loaded_or_refused(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(content)
+    try:
+        plan = load_plan(path)
+    except PlanFileError:
+        return
+    assert isinstance(plan, Plan)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_mutated_plan_file_loads_or_is_refused_cleanly(tmp_path, data):
+    doc = _doc()
+    path = data.draw(st.sampled_from(_paths(doc)), label="path")
+    value = data.draw(_JSON, label="value")
+    mutated = _replace(doc, path, value)
+    reseal = data.draw(st.booleans(), label="reseal")
+    if reseal and isinstance(mutated, dict):
+        # Too broken to reseal: the loader still has to refuse it cleanly.
+        with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError, IndexError):
+            mutated = _resealed(mutated)
+    _loaded_or_refused(tmp_path, json.dumps(mutated).encode())
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(content=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_random_bytes_load_or_are_refused_cleanly(tmp_path, content):
+    _loaded_or_refused(tmp_path, content)
 
 
 def test_a_saved_plan_keeps_its_links(tmp_path):

@@ -179,7 +179,7 @@ class Plan:
 
         Raises PlanFileError.
         """
-        if self.api_url and self.api_url != api_url:
+        if self.api_url != api_url:
             raise PlanFileError(
                 where,
                 f"it was made against {self.api_url}, not {api_url}; plan again against this API",
