@@ -125,21 +125,32 @@ def _held(observed: Observed, in_scope: Iterable[IssueDecision]) -> list[Held]:
 
 
 def _changes(observed: Observed, in_scope: Iterable[IssueDecision]) -> list[Change]:
-    """The changes between observed and desired values, computed with DeepDiff."""
+    """The changes between observed and desired values, described by DeepDiff.
+
+    A plain equality pass first keeps only the (issue, field) pairs that differ, so
+    DeepDiff, at ~10us per leaf, describes the changes rather than every decision
+    (100,000 decisions with 10,000 changes: ~0.1 s instead of ~1 s).
+    """
     current: dict[tuple[str, str], str | None] = {}
     desired: dict[tuple[str, str], str | None] = {}
     deciding: dict[tuple[str, str], Decision] = {}
     for entry in in_scope:
         issue = observed.issues[entry.issue_id]
-        live = {Field.STATE: issue.state.value, Field.ASSIGNEE: live_user(issue.assignee_id)}
         for decision in entry.fields:
+            if decision.held is not None:
+                continue
+            if decision.field is Field.STATE:
+                live: str | None = issue.state.value
+            else:
+                live = live_user(issue.assignee_id)
+            if live == decision.wanted and type(live) is type(decision.wanted):
+                continue
             # Flat (issue, field) keys: DeepDiff costs ~10us per leaf but ~50us more per
-            # nested dict, so 20,000 issues diff in ~0.4 s flat instead of 1.5-4 s nested.
-            if decision.held is None:
-                key = (entry.issue_id, decision.field.value)
-                current[key] = live[decision.field]
-                desired[key] = decision.wanted
-                deciding[key] = decision
+            # nested dict.
+            key = (entry.issue_id, decision.field.value)
+            current[key] = live
+            desired[key] = decision.wanted
+            deciding[key] = decision
     tree = DeepDiff(current, desired, view="tree")
     changes: list[Change] = []
     for report in ("values_changed", "type_changes"):
