@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 
@@ -106,8 +106,8 @@ def test_each_issue_is_parsed_once_per_plan(
     parsed: list[str] = []
     real = wire.parse_issue
 
-    def counting(resource: object) -> Issue:
-        issue = real(resource)
+    def counting(resource: object, labels: Mapping[str, str] | None = None) -> Issue:
+        issue = real(resource, labels)
         parsed.append(issue.id)
         return issue
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from reconciler.model import (
@@ -118,6 +119,7 @@ def _user_id(reference: str | None, observed: Observed) -> str | None:
     return None if reference is None else observed.user_id(reference)
 
 
+@functools.lru_cache(maxsize=4096)  # an org has few assignees, and issues repeat them
 def live_user(user_id: str | None) -> str | None:
     """An assignee id as the API reports it, UUIDs lowercased as the config's are."""
     return user_id.lower() if user_id is not None and is_uuid(user_id) else user_id
