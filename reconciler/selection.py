@@ -109,7 +109,7 @@ def select_rule(
     NetworkError).
     """
     search = _Search(api, rule, budget=max_searches)
-    found = search.run(now_ms - rule.window_s * 1000, now_ms, tuple(rule.from_states))
+    found = search.run(now_ms - rule.window_s * 1000, now_ms, tuple(rule.search_states))
     unique = {issue.id: issue for issue in found}
     logger.debug("rule %r: %d issue(s) in %d search call(s)", rule.name, len(unique), search.calls)
     return [unique[issue_id] for issue_id in sorted(unique)]
