@@ -16,7 +16,8 @@ never contains an API or application key.
     │   │   ├── NotFoundError      404
     │   │   ├── BadRequestError    400
     │   │   ├── RateLimitedError   429, still after the retries
-    │   │   └── ServerError        5xx, still after the retries
+    │   │   ├── ServerError        5xx, still after the retries
+    │   │   └── UnexpectedStatusError 1xx / 3xx: a proxy or login page answered, not the API
     │   ├── NetworkError           timeouts and dropped connections, after the retries
     │   └── ResponseShapeError     a JSON:API document lacks what the API documents
     ├── PlanningError              no plan can be made from this config and this org
@@ -134,12 +135,13 @@ class AuthError(ApiError):
         super().__init__(method, path, status, detail)
 
     def _message(self) -> str:
-        which = "DD_API_KEY" if self.status == 401 else "DD_APP_KEY (or DD_APPLICATION_KEY)"
+        # A wrong API key and a wrong application key both give 401 or 403: name both.
         return (
             f"{self.method} {self.path} was refused with HTTP {self.status}: {self.detail}. "
-            f"Check {which}: it must be valid for {self.site} (set DD_SITE or --site if "
-            "the keys belong to another site) and the application key needs the "
-            "error_tracking_read/write, cases_read/write and user_access_read scopes"
+            "Check DD_API_KEY and DD_APP_KEY (or DD_APPLICATION_KEY): both must be valid "
+            f"for {self.site} (set DD_SITE or --site if the keys belong to another site), "
+            "and the application key needs the error_tracking_read/write, cases_read/write "
+            "and user_access_read scopes"
         )
 
 
@@ -171,13 +173,32 @@ class ServerError(ApiError):
         )
 
 
-class ResponseShapeError(RemoteError):
-    """A response document does not have the documented shape (the client turns it into
-    an ApiError naming the request)."""
+class UnexpectedStatusError(ApiError):
+    """A status that is neither 2xx nor an API error (1xx, 3xx): something else answered."""
 
-    def __init__(self, detail: str) -> None:
+    def _message(self) -> str:
+        return (
+            f"{self.method} {self.path} got HTTP {self.status} ({self.detail}), which the "
+            "Datadog API never sends: a proxy or login page answered instead (redirects are "
+            "not followed). Check DD_API_URL / --api-url and any proxy in between"
+        )
+
+
+class ResponseShapeError(RemoteError):
+    """A response document does not have the documented shape; the client names the
+    request (`method`, `path`, `status`) that got it."""
+
+    def __init__(self, detail: str, method: str = "", path: str = "", status: int = 0) -> None:
         self.detail = detail
-        super().__init__(f"unexpected response body: {detail}")
+        self.method = method
+        self.path = path
+        self.status = status
+        if method:
+            super().__init__(
+                f"{method} {path} answered HTTP {status} with an unexpected body: {detail}"
+            )
+        else:
+            super().__init__(f"unexpected response body: {detail}")
 
 
 class NetworkError(RemoteError):

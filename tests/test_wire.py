@@ -199,6 +199,65 @@ def test_regression_object(regression: object, expected: Regression | None) -> N
     assert wire.parse_issue(issue_resource(regression=regression)).regression == expected
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(1.7e12, id="float"),
+        pytest.param(1700000000000.0, id="integral-float"),
+        pytest.param("1700000000000", id="string"),
+        pytest.param(True, id="bool"),
+        pytest.param({"ms": 1700000000000}, id="object"),
+        pytest.param([1700000000000], id="list"),
+    ],
+)
+@pytest.mark.parametrize("name", ["last_seen", "first_seen"])
+def test_an_unreadable_seen_time_is_recorded_not_read_as_absent(name: str, value: object) -> None:
+    issue = wire.parse_issue(issue_resource(**{name: value}))
+    assert issue.unreadable == frozenset({name})
+    assert getattr(issue, name) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("yes", id="string"),
+        pytest.param(["2024-01-03T08:00:00Z"], id="list"),
+        pytest.param(1, id="number"),
+        pytest.param(True, id="bool"),
+        pytest.param({"regressed_at": 1704268800000}, id="object-with-a-number"),
+        pytest.param({"resolved_at": {"at": "2024-01-01"}}, id="object-with-an-object"),
+    ],
+)
+def test_an_unreadable_regression_is_recorded_not_read_as_never(value: object) -> None:
+    issue = wire.parse_issue(issue_resource(regression=value))
+    assert issue.unreadable == frozenset({"regression"})
+    assert issue.regression is None
+
+
+@pytest.mark.parametrize("value", [None, ""], ids=["null", "empty-string"])
+def test_absent_guard_fields_stay_absent(value: object) -> None:
+    both = wire.parse_issue(issue_resource(last_seen=value, first_seen=value, regression=value))
+    neither = wire.parse_issue(issue_resource())
+    assert both.unreadable == neither.unreadable == frozenset()
+    assert (both.last_seen, both.first_seen, both.regression) == (None, None, None)
+
+
+def test_readable_guard_fields_are_read() -> None:
+    issue = wire.parse_issue(
+        issue_resource(last_seen=-1, first_seen=0, regression={"regressed_at": "2024-01-03"})
+    )
+    assert (issue.last_seen, issue.first_seen, issue.unreadable) == (-1, 0, frozenset())
+    assert issue.regression == Regression("", "2024-01-03")
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deeply_nested_json_is_a_shape_error_not_a_recursion_error(depth: int) -> None:
+    body = b'{"a":' * depth + b"1" + b"}" * depth
+    with pytest.raises(ResponseShapeError, match="nested too deeply"):
+        wire.decode(body)
+    assert wire.error_detail(body, "x").startswith('{"a":{"a":')
+
+
 def test_null_assignee_relationship_is_unassigned() -> None:
     resource = issue_resource()
     resource["relationships"] = {"assignee": {"data": None}, "team_owners": {"data": []}}

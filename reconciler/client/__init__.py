@@ -8,7 +8,8 @@ else (respx in tests, the in-process sandbox). The JSON:API mapping is in
 
 from __future__ import annotations
 
-from reconciler.client.api import DatadogClient
+from typing import TYPE_CHECKING
+
 from reconciler.client.pacing import RateLimiter, RetryPolicy
 from reconciler.client.settings import (
     DEFAULT_SITE,
@@ -18,6 +19,9 @@ from reconciler.client.settings import (
     resolve_ui_host,
     site_label,
 )
+
+if TYPE_CHECKING:
+    from reconciler.client.api import DatadogClient
 
 __all__ = [
     "DEFAULT_SITE",
@@ -30,3 +34,13 @@ __all__ = [
     "resolve_ui_host",
     "site_label",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # httpx (about 40 ms to import) loads with the client, not with the package: the
+    # offline commands use the settings alone.
+    if name == "DatadogClient":
+        from reconciler.client.api import DatadogClient
+
+        return DatadogClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

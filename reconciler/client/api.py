@@ -1,4 +1,4 @@
-"""DatadogClient: the Error Tracking and Users endpoints over one thread-safe httpx.Client."""
+"""DatadogClient: the Error Tracking and Users endpoints over one thread-safe session."""
 
 from __future__ import annotations
 
@@ -12,21 +12,12 @@ from urllib.parse import quote
 
 import httpx
 
-from reconciler import __version__
 from reconciler.client import wire
-from reconciler.client.pacing import RateLimiter, RetryPolicy, header_seconds
-from reconciler.client.settings import Credentials, site_label
+from reconciler.client.pacing import RetryPolicy
+from reconciler.client.session import DEFAULT_DEADLINE, DEFAULT_POOL_SIZE, Answer, Session
+from reconciler.client.settings import Credentials
 from reconciler.client.users import USERS_PAGE_SIZE, pick_user, user_keys
-from reconciler.errors import (
-    ApiError,
-    AuthError,
-    BadRequestError,
-    NetworkError,
-    NotFoundError,
-    RateLimitedError,
-    ResponseShapeError,
-    ServerError,
-)
+from reconciler.errors import ResponseShapeError
 from reconciler.model import Issue, SearchRequest, State, User
 
 logger = logging.getLogger("reconciler.client")
@@ -40,15 +31,15 @@ _USERS = "/api/v2/users"
 _MAX_USER_PAGES = 100  # 10,000 users matching one filter string means something is wrong
 _JSON_TYPES = ("application/json", "application/vnd.api+json")
 _DEFAULT_RETRY = RetryPolicy()
-_STATUS_ERRORS: Mapping[int, type[ApiError]] = {
-    400: BadRequestError,
-    404: NotFoundError,
-    429: RateLimitedError,
-}
 
 
 class DatadogClient:
-    """`model.IssueApi` against the Datadog API; one instance may serve many threads."""
+    """`model.IssueApi` against the Datadog API; one instance may serve many threads.
+
+    Every request must be answered within `deadline` seconds of wire time, retries
+    included; answers are capped at session.MAX_BODY_BYTES; rate-limit waits at
+    pacing.MAX_WAIT.
+    """
 
     def __init__(
         self,
@@ -56,35 +47,32 @@ class DatadogClient:
         credentials: Credentials,
         *,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
         retry: RetryPolicy = _DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        pool_size: int = DEFAULT_POOL_SIZE,
     ) -> None:
         self._api_url = api_url.rstrip("/")
-        self.site_label = site_label(self._api_url)
-        self._retry = retry
-        self._sleep = sleep
-        self._clock = clock
-        self._limiter = RateLimiter(sleep, clock)
-        self._http = httpx.Client(
-            base_url=self._api_url,
+        self._session = Session(
+            self._api_url,
+            credentials,
             transport=transport,
-            timeout=timeout,
-            headers={
-                "DD-API-KEY": credentials.api_key,
-                "DD-APPLICATION-KEY": credentials.app_key,
-                "Accept": "application/json",
-                "User-Agent": f"reconciler/{__version__}",
-            },
+            deadline=deadline,
+            retry=retry,
+            sleep=sleep,
+            clock=clock,
+            pool_size=pool_size,
         )
+        self.site_label = self._session.site_label
+        self._redact = self._session.redact
 
     @property
     def api_url(self) -> str:
         return self._api_url
 
     def close(self) -> None:
-        self._http.close()
+        self._session.close()
 
     def __enter__(self) -> DatadogClient:
         return self
@@ -108,29 +96,35 @@ class DatadogClient:
         page = self._parsed("POST", _SEARCH, wire.parse_search_document, body)
         issues = dict(page.included)
         for issue_id in page.missing:
-            logger.info("search result %s came without its issue; fetching it", issue_id)
+            shown = self._redact(issue_id)
+            logger.info("search result %s came without its issue; fetching it", shown)
             issues[issue_id] = self.get_issue(issue_id)
         return [issues[issue_id] for issue_id in page.issue_ids]
 
     def get_issue(self, issue_id: str) -> Issue:
-        """One issue; raises NotFoundError (404), ApiError, NetworkError."""
-        return self._parsed("GET", _issue_path(issue_id), wire.parse_issue_document)
+        """One issue; raises NotFoundError (404), ApiError, ResponseShapeError, NetworkError."""
+        return self._issue("GET", _issue_path(issue_id), issue_id)
 
     def set_state(self, issue_id: str, state: State) -> Issue:
-        """PUT the state; returns the issue as the API left it; raises ApiError, NetworkError."""
+        """PUT the state; returns the issue as the API left it; raises ApiError,
+        ResponseShapeError (also for an answer about another issue), NetworkError."""
         body = wire.state_body(issue_id, state)
-        return self._parsed("PUT", _issue_path(issue_id, "state"), wire.parse_issue_document, body)
+        return self._issue("PUT", _issue_path(issue_id, "state"), issue_id, body)
 
     def set_assignee(self, issue_id: str, user_id: str) -> Issue:
         """PUT the assignee; returns the issue as the API left it (an OPEN issue may now be
-        ACKNOWLEDGED); raises ApiError, NetworkError."""
+        ACKNOWLEDGED); raises ApiError, ResponseShapeError, NetworkError."""
         body = wire.assignee_body(user_id)
-        path = _issue_path(issue_id, "assignee")
-        return self._parsed("PUT", path, wire.parse_issue_document, body)
+        return self._issue("PUT", _issue_path(issue_id, "assignee"), issue_id, body)
 
     def remove_assignee(self, issue_id: str) -> None:
-        """DELETE the assignee (204, no body); raises ApiError, NetworkError."""
-        self._send("DELETE", _issue_path(issue_id, "assignee"))
+        """DELETE the assignee; raises ApiError, NetworkError, or ResponseShapeError when
+        the success is not the API's 204."""
+        path = _issue_path(issue_id, "assignee")
+        answer = self._send("DELETE", path)
+        if answer.status != 204:
+            detail = "expected 204 No Content for a removed assignee"
+            raise ResponseShapeError(detail, "DELETE", self._session.shown(path), answer.status)
 
     def find_user(self, reference: str) -> User:
         """The enabled user whose email or handle equals `reference`, case-insensitively;
@@ -155,6 +149,17 @@ class DatadogClient:
 
     # ----------------------------------------------------------------- transport
 
+    def _issue(
+        self, method: str, path: str, issue_id: str, body: dict[str, Any] | None = None
+    ) -> Issue:
+        """The issue an answer shows; raises ResponseShapeError when it is another issue."""
+        issue = self._parsed(method, path, wire.parse_issue_document, body)
+        if issue.id.lower() != issue_id.lower():
+            shown = self._redact.short(issue.id, 80)
+            short = self._session.shown(path)
+            raise ResponseShapeError(f"the answer is about issue {shown}", method, short, 200)
+        return issue
+
     def _parsed(
         self,
         method: str,
@@ -164,20 +169,19 @@ class DatadogClient:
         *,
         params: Mapping[str, str | int] | None = None,
     ) -> _T:
-        """Send, then map the JSON answer with `parse`; raises ApiError on an unexpected body."""
-        response = self._send(method, path, body, params=params)
-        short, status = _short(path), response.status_code
-        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type and media_type not in _JSON_TYPES:
-            raise ApiError(method, short, status, f"expected a JSON body, got {media_type}")
+        """Send, then map the JSON answer with `parse`; raises ResponseShapeError naming the
+        request on an unexpected body."""
+        answer = self._send(method, path, body, params=params)
+        short = self._session.shown(path)
+        if answer.media_type and answer.media_type not in _JSON_TYPES:
+            detail = f"expected a JSON body, got {self._redact.short(answer.media_type, 80)}"
+            raise ResponseShapeError(detail, method, short, answer.status)
         try:
-            document = json.loads(response.content)
-        except ValueError as exc:
-            raise ApiError(method, short, status, "the response body is not JSON") from exc
-        try:
-            return parse(document)
+            return parse(wire.decode(answer.body))
         except ResponseShapeError as exc:
-            raise ApiError(method, short, status, str(exc)) from exc
+            detail = self._redact.short(exc.detail)
+        # Raised here, not in the handler, so the error chains to nothing.
+        raise ResponseShapeError(detail, method, short, answer.status)
 
     def _send(
         self,
@@ -186,64 +190,11 @@ class DatadogClient:
         body: dict[str, Any] | None = None,
         *,
         params: Mapping[str, str | int] | None = None,
-    ) -> httpx.Response:
-        """One request, retried on 429, 5xx and transport errors (every endpoint used is
-        idempotent); raises the ApiError subclass for the status, or NetworkError."""
+    ) -> Answer:
         content = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        headers = None if body is None else {"Content-Type": "application/json"}
-        short = _short(path)
-        attempts = self._retry.max_attempts
-        for attempt in range(1, attempts + 1):
-            self._limiter.wait()
-            started = self._clock()
-            try:
-                response = self._http.request(
-                    method, path, content=content, headers=headers, params=params
-                )
-            except httpx.TransportError as exc:
-                self._limiter.release()
-                logger.debug("%s %s failed: %s", method, short, type(exc).__name__)
-                if attempt == attempts or isinstance(exc, httpx.UnsupportedProtocol):
-                    reason = str(exc) or type(exc).__name__
-                    raise NetworkError(method, short, reason, self._api_url) from exc
-                self._sleep(self._retry.delay(attempt))
-                continue
-            status = response.status_code
-            elapsed = self._clock() - started
-            logger.debug("%s %s -> %d in %.3fs", method, short, status, elapsed)
-            self._limiter.release(response.headers)
-            if status < 400:
-                return response
-            if attempt == attempts or (status != 429 and status < 500):
-                raise self._error(method, short, response)
-            if status == 429:
-                self._limiter.pause(self._rate_limit_wait(response, attempt))
-            else:
-                self._sleep(self._retry.delay(attempt))
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _error(self, method: str, path: str, response: httpx.Response) -> ApiError:
-        status = response.status_code
-        detail = wire.error_detail(response.content, response.reason_phrase or f"HTTP {status}")
-        if status in (401, 403):
-            return AuthError(method, path, status, detail, self.site_label)
-        kind = ServerError if status >= 500 else _STATUS_ERRORS.get(status, ApiError)
-        return kind(method, path, status, detail)
-
-    def _rate_limit_wait(self, response: httpx.Response, attempt: int) -> float:
-        """How long a 429 asks us to wait: X-RateLimit-Reset, else Retry-After, else backoff."""
-        for header in ("X-RateLimit-Reset", "Retry-After"):
-            seconds = header_seconds(response.headers.get(header))
-            if seconds is not None:
-                return seconds
-        return self._retry.delay(attempt)
+        return self._session.send(method, path, content, params)
 
 
 def _issue_path(issue_id: str, action: str = "") -> str:
     path = f"{_ISSUES}/{quote(issue_id, safe='')}"
     return f"{path}/{action}" if action else path
-
-
-def _short(path: str) -> str:
-    """The path without its query string, for messages and logs."""
-    return path.split("?", 1)[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,13 +24,28 @@ class RetryPolicy:
         return float(min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
 
 
-def header_seconds(value: str | None) -> float | None:
-    """A non-negative number of seconds from a header, None when absent or not a number."""
+# The longest the client waits on one rate-limit header: a reset of 1e9 or inf seconds
+# is a broken proxy, not a plan, and waiting on it would hang the run.
+MAX_WAIT = 60.0
+_MAX_HEADER_CHARS = 64
+
+
+def header_number(value: str | None) -> float | None:
+    """A non-negative number from a header (inf allowed), None when absent, negative,
+    NaN or not a number."""
+    if value is None or len(value) > _MAX_HEADER_CHARS:
+        return None
     try:
-        seconds = float(value) if value is not None else None
+        number = float(value)
     except ValueError:
         return None
-    return seconds if seconds is not None and seconds >= 0 else None
+    return None if math.isnan(number) or number < 0 else number
+
+
+def header_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a header, capped at MAX_WAIT; None when unreadable."""
+    seconds = header_number(value)
+    return None if seconds is None else min(seconds, MAX_WAIT)
 
 
 class RateLimiter:
@@ -75,7 +91,7 @@ class RateLimiter:
                 self._observe(headers)
 
     def _observe(self, headers: Mapping[str, str]) -> None:
-        remaining = header_seconds(headers.get("X-RateLimit-Remaining"))
+        remaining = header_number(headers.get("X-RateLimit-Remaining"))
         reset = header_seconds(headers.get("X-RateLimit-Reset"))
         if remaining is None or reset is None:
             return

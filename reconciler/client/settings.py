@@ -83,6 +83,13 @@ def _checked_api_url(url: str, origin: str) -> str:
     """`url` without its trailing slash; raises SettingsError unless https:// or loopback."""
     url = url.strip()
     parts = urlsplit(url)
+    if "@" in parts.netloc:
+        # Checked first, and the URL is not echoed: the part before "@" may be a password.
+        raise SettingsError(
+            origin,
+            f"{origin} contains user information (user:password@host), which is refused: "
+            "the keys go in DD_API_KEY and DD_APP_KEY; give only scheme, host and port",
+        )
     try:
         host = parts.hostname or ""
         parts.port  # noqa: B018 -- parsing the port is what validates it

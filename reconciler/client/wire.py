@@ -9,14 +9,15 @@ all of that so the rest of the code only sees `model` objects.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.errors import ResponseShapeError
 from reconciler.model import Issue, Regression, SearchRequest, State, User
 
 ISSUE_TYPE = "issue"
+_V = TypeVar("_V")
 _ERROR_DETAIL_LIMIT = 300
 
 # --------------------------------------------------------------------------- request bodies
@@ -120,10 +121,39 @@ def _related_ids(relationships: Mapping[str, Any], name: str) -> tuple[str, ...]
 # --------------------------------------------------------------------------- issues
 
 
-def _regression(value: object) -> Regression | None:
-    """The `regression` attribute; absent, null or empty means the issue never regressed."""
-    if not isinstance(value, Mapping):
+def _absent(value: object) -> bool:
+    """Absent, null or the API's empty string."""
+    return value is None or value == ""
+
+
+def _epoch_ms(value: object) -> int | None:
+    """An epoch-ms attribute; raises _Unreadable when it is present but not an integer."""
+    if _absent(value):
         return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _Unreadable
+
+
+class _Unreadable(Exception):
+    """A guard attribute the API sent in a form the tool cannot read (internal)."""
+
+
+_REGRESSION_KEYS = ("resolved_at", "regressed_at", "regressed_at_version")
+
+
+def _regression(value: object) -> Regression | None:
+    """The `regression` attribute; absent, null or empty means the issue never regressed.
+
+    Raises _Unreadable when it is present but not an object of strings.
+    """
+    if _absent(value):
+        return None
+    if not isinstance(value, Mapping) or any(
+        not _absent(value.get(key)) and not isinstance(value.get(key), str)
+        for key in _REGRESSION_KEYS
+    ):
+        raise _Unreadable
     resolved_at = _text(value.get("resolved_at"))
     regressed_at = _text(value.get("regressed_at"))
     version = _text(value.get("regressed_at_version"))
@@ -151,6 +181,12 @@ def parse_issue(resource: object) -> Issue:
     if not isinstance(relationships, Mapping):
         relationships = {}
     languages = attributes.get("languages")
+    # Guards fail closed: a guard field present in a form we cannot read is recorded, and
+    # the planner holds RESOLVED on it (CONTRACT 4.4), never reads it as absent.
+    unreadable: set[str] = set()
+    first_seen = _guarded(unreadable, "first_seen", _epoch_ms, attributes)
+    last_seen = _guarded(unreadable, "last_seen", _epoch_ms, attributes)
+    regression = _guarded(unreadable, "regression", _regression, attributes)
     return Issue(
         id=issue_id,
         state=state,
@@ -160,15 +196,31 @@ def parse_issue(resource: object) -> Issue:
         error_message=_text(attributes.get("error_message")),
         file_path=_text(attributes.get("file_path")),
         function_name=_text(attributes.get("function_name")),
-        first_seen=_int(attributes.get("first_seen")),
-        last_seen=_int(attributes.get("last_seen")),
+        first_seen=first_seen,
+        last_seen=last_seen,
         platform=_text(attributes.get("platform")),
         languages=tuple(
             lang for lang in (languages if isinstance(languages, list) else []) if _text(lang)
         ),
-        regression=_regression(attributes.get("regression")),
+        regression=regression,
         team_ids=_related_ids(relationships, "team_owners"),
+        unreadable=frozenset(unreadable),
     )
+
+
+def _guarded(
+    unreadable: set[str],
+    name: str,
+    read: Callable[[object], _V],
+    attributes: Mapping[str, Any],
+) -> _V | None:
+    """`read` of one guard attribute; None, with `name` added to `unreadable`, when the
+    API sent it in a form `read` cannot read."""
+    try:
+        return read(attributes.get(name))
+    except _Unreadable:
+        unreadable.add(name)
+        return None
 
 
 def parse_issue_document(document: object) -> Issue:
@@ -271,25 +323,38 @@ def _error_item(item: object) -> str | None:
     return None
 
 
-def error_detail(body: bytes, fallback: str) -> str:
+def decode(body: bytes) -> object:
+    """A JSON body as Python values; raises ResponseShapeError when it is not JSON, or
+    nested too deeply to decode (the decoder recurses once per level)."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise ResponseShapeError("the body is JSON nested too deeply to read") from None
+    except ValueError:  # also UnicodeDecodeError, and integers of more than 4,300 digits
+        raise ResponseShapeError("the response body is not JSON") from None
+
+
+def error_detail(body: bytes, fallback: str, scrub: Callable[[str], str] = str) -> str:
     """The human reason in an error body: JSON:API error objects, the spec's list of
-    strings, or the start of a non-JSON body; `fallback` when there is nothing."""
+    strings, or the start of the body as sent; `fallback` when there is nothing. `scrub`
+    cleans the text before it is cut to one short line."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         return fallback
     try:
-        document = json.loads(text)
-    except ValueError:
-        return _shorten(" ".join(text.split()))
+        document = decode(body)
+    except ResponseShapeError:
+        document = None
     errors = document.get("errors") if isinstance(document, Mapping) else None
     if isinstance(errors, list):
         details = [d for d in (_error_item(item) for item in errors) if d]
         if details:
-            return _shorten("; ".join(details))
-    return _shorten(json.dumps(document, separators=(",", ":")))
+            return _shorten(scrub("; ".join(details)))
+    return _shorten(scrub(text))
 
 
 def _shorten(text: str) -> str:
+    text = " ".join(text.split())
     if len(text) <= _ERROR_DETAIL_LIMIT:
         return text
     return text[: _ERROR_DETAIL_LIMIT - 3] + "..."
