@@ -31,10 +31,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from reconciler.config import load_config
 from reconciler.model import SEARCH_CAP, Persona, SearchRequest, State, Track
-from reconciler.sandbox import Store, generate_org_document, org_from_dict, serve_in_thread
+from reconciler.sandbox import (
+    Store,
+    bundled_configs,
+    generate_org_document,
+    org_from_dict,
+    serve_in_thread,
+)
 from reconciler.sandbox.data import write_json_atomically
 from reconciler.sandbox.data.write import org_to_dict
+from reconciler.sandbox.fit import fit_for
 from reconciler.sandbox.records import SandboxIssue
 from reconciler.sandbox.search import select
 from reconciler.sandbox.server import settle
@@ -131,22 +139,25 @@ class ScanStore(Store):
         return select(self.issues(), criteria)
 
 
-def _server_cpu(store: Store, requests: Sequence[SearchRequest]) -> float:
-    """CPU seconds the sandbox's server thread spends answering `requests` over HTTP,
-    settled as `reconciler sandbox serve` settles its org before serving."""
+def _server_cpu(store: Store, requests: Sequence[SearchRequest]) -> tuple[float, float]:
+    """CPU seconds the sandbox's server thread spends answering `requests` over HTTP, the
+    first time and again, settled as `reconciler sandbox serve` settles its org."""
     settle(store)
     with (
         serve_in_thread(store) as sandbox,
         httpx.Client(base_url=sandbox.url, headers=KEYS, timeout=120) as client,
     ):
-        client.post(SEARCH_PATH, json=_body(requests[0])).raise_for_status()  # warm up
+        client.get("/api/v2/users").raise_for_status()  # warm the server up, not the searches
         server = next(t for t in threading.enumerate() if t.name == "reconciler-sandbox")
         assert server.ident is not None
         clock = time.pthread_getcpuclockid(server.ident)
-        start = time.clock_gettime(clock)
-        for request in requests:
-            client.post(SEARCH_PATH, json=_body(request)).raise_for_status()
-        return time.clock_gettime(clock) - start
+        spent = []
+        for _ in range(2):
+            start = time.clock_gettime(clock)
+            for request in requests:
+                client.post(SEARCH_PATH, json=_body(request)).raise_for_status()
+            spent.append(time.clock_gettime(clock) - start)
+        return spent[0], spent[1]
 
 
 def bench_search(size: int, sample_size: int, seed: int) -> list[str]:
@@ -157,7 +168,7 @@ def bench_search(size: int, sample_size: int, seed: int) -> list[str]:
     org = org_from_dict(document, now)
     services = sorted({issue.service for issue in org.issues})
     store = Store.from_org(org)
-    build_s = _cpu(lambda: store.search(SearchRequest("*", now, now + 1, persona=Persona.ALL)))
+    build_s = _cpu(store.prepare)
     _progress(f"{size:,} issues: listing {len(_rules(services))} rules with the index")
     requests = [r for rule in _rules(services) for r in _listing(store.search, rule, now)]
     index_all_s = _cpu(lambda: [store.search(r) for r in requests])
@@ -170,18 +181,21 @@ def bench_search(size: int, sample_size: int, seed: int) -> list[str]:
     issues = list(org.issues)
     scan_s = _cpu(lambda: [select(issues, r) for r in sample])
     _progress(f"{size:,} issues: the same sample over HTTP, index then scan")
-    http_index_s = _server_cpu(Store.from_org(org), sample)
-    http_scan_s = _server_cpu(ScanStore.from_org(org), sample)
+    http_index_s, http_index_again_s = _server_cpu(Store.from_org(org), sample)
+    http_scan_s, http_scan_again_s = _server_cpu(ScanStore.from_org(org), sample)
     per = len(sample)
     return [
-        f"| {size:,} | index build (first search) | {build_s * 1000:,.0f} ms | | |",
+        f"| {size:,} | index build, before serving | {build_s * 1000:,.0f} ms | | |",
         f"| {size:,} | search, all {len(requests):,} of the listing | "
         f"{index_all_s / len(requests) * 1e6:,.0f} µs | | |",
         f"| {size:,} | search, sample of {per} | {index_s / per * 1e6:,.0f} µs | "
         f"{scan_s / per * 1e6:,.0f} µs | {scan_s / index_s:,.0f}x |",
-        f"| {size:,} | HTTP search with include=issue, sample (server thread) | "
+        f"| {size:,} | HTTP search, include=issue, sample, first time (server CPU) | "
         f"{http_index_s / per * 1e3:,.1f} ms | {http_scan_s / per * 1e3:,.1f} ms | "
         f"{http_scan_s / http_index_s:,.1f}x |",
+        f"| {size:,} | HTTP search, include=issue, sample, again (server CPU) | "
+        f"{http_index_again_s / per * 1e3:,.1f} ms | {http_scan_again_s / per * 1e3:,.1f} ms | "
+        f"{http_scan_again_s / http_index_again_s:,.1f}x |",
     ]
 
 
@@ -217,12 +231,14 @@ def bench_writes(size: int, writes: int, seed: int) -> list[str]:
 
 
 def bench_generate(size: int, seed: int) -> list[str]:
-    """Rows of the generation table: building the document, writing it, loading it."""
+    """Rows of the generation table: building the document (fitted to the bundled examples,
+    as `reconciler sandbox generate` does by default), writing it, loading it."""
     _progress(f"{size:,} issues: generating, writing and loading")
     with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as scratch:
         path = Path(scratch) / "org.json"
         start = time.perf_counter()
-        document = generate_org_document(issues=size, services=60, seed=seed)
+        fit = fit_for(load_config(bundled_configs()))
+        document = generate_org_document(issues=size, services=60, seed=seed, fit=fit)
         generate_s = time.perf_counter() - start
         start = time.perf_counter()
         write_json_atomically(path, document)
@@ -257,9 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.write("| issues | what | index | scan | scan/index |\n|---|---|---|---|---|\n")
     out.write("\n".join(search_rows) + "\n")
     out.write("\nPersisted writes (SQLite row vs rewriting the JSON data file)\n\n")
-    out.write("| issues | SQLite | JSON rewrite | ratio | 2,619 writes |\n|---|---|---|---|---|\n")
+    out.write("| issues | SQLite | JSON rewrite | ratio | 2,619 writes at that rate |\n")
+    out.write("|---|---|---|---|---|\n")
     out.write("\n".join(write_rows) + "\n")
-    out.write("\nGenerating an org (60 services)\n\n")
+    out.write("\nGenerating an org (60 services, fitted to the bundled examples)\n\n")
     out.write("| issues | generate | write JSON | load |\n|---|---|---|---|\n")
     out.write("\n".join(generate_rows) + "\n")
     return 0

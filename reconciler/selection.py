@@ -2,19 +2,22 @@
 
 Talks to Datadog only through the `IssueApi` protocol. The search endpoint
 returns at most SEARCH_CAP issues with no cursor, so a full answer is treated as
-truncated and the search is split until every slice is short (CONTRACT 4.5): first
-the `states` filter into one state per call, then the time window in halves down to
-one minute.
+truncated and split (`reconciler.slicing`) until every slice is short (CONTRACT
+4.5). The slices of every rule run on one pool of `parallelism` threads, so no more
+than that many searches are ever in flight; a slice's parts are submitted as soon
+as its answer is in, never waited for by a thread of the pool.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import math
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TypeVar
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar, runtime_checkable
 
 from reconciler.errors import (
     NotFoundError,
@@ -34,85 +37,189 @@ from reconciler.model import (
     Rule,
     SearchRequest,
     Source,
-    State,
     User,
 )
+from reconciler.query import narrowed
+from reconciler.slicing import Slice, shared_facets, split
 
-__all__ = ["observe", "resolve_users", "select_rule"]
+__all__ = ["observe", "resolve_users", "search_guard", "select_rule", "select_rules"]
 
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-MIN_SLICE_MS = 60_000  # below one minute the window is not split further
-# A guard, not a limit users should meet: ~2,000 calls list ~80,000 issues spread over
-# a window, while a pathological spread could take ~86,000 one-minute calls for 30 days.
-MAX_SEARCHES_PER_RULE = 2000
+# The per-rule guard against a runaway split, scaled with the rule's window: a rule
+# may make SEARCHES_PER_DAY searches per day of window (at least MIN_SEARCHES), which
+# lists ~18,000 issues per day spread over it, while a pathological spread could
+# take 1,440 one-minute calls per day.
+SEARCHES_PER_DAY = 250
+MIN_SEARCHES = 1000
+# Answers that list issues in this order show the newest of them packed together,
+# which measures the density of a slice (see `reconciler.slicing`).
+SEARCH_ORDER = "FIRST_SEEN"
+
+
+def search_guard(window_s: int) -> int:
+    """How many searches one rule with this window may make before it fails."""
+    return max(MIN_SEARCHES, math.ceil(window_s / 86_400 * SEARCHES_PER_DAY))
+
+
+@runtime_checkable
+class _ParsesOnce(Protocol):
+    """A client that can parse each issue once however many searches return it."""
+
+    def parsing_once(self) -> AbstractContextManager[None]: ...
+
+
+def parsing_once(api: IssueApi) -> AbstractContextManager[None]:
+    """A scope within which the api parses each returned issue once, when it can."""
+    return api.parsing_once() if isinstance(api, _ParsesOnce) else nullcontext()
 
 
 @dataclass
-class _Search:
-    """One rule's search, split as deep as the cap requires."""
+class _RuleSearch:
+    """One rule's search: slices run on a shared pool, each full answer split again."""
 
     api: IssueApi
     rule: Rule
+    pool: ThreadPoolExecutor
     budget: int
-    calls: int = 0
+    calls: int = 0  # searches submitted
+    sent: int = 0  # searches sent (a failure skips those still queued)
+    found: dict[str, Issue] = field(default_factory=dict)
+    error: BaseException | None = None
+    _pending: int = 0
+    _over_budget: Slice | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _done: threading.Event = field(default_factory=threading.Event)
 
-    def run(self, from_ms: int, to_ms: int, states: tuple[State, ...]) -> list[Issue]:
-        if self.calls >= self.budget:
-            raise TruncatedSelectionError(
-                self.rule.name,
-                str(self.rule.source),
-                _describe(from_ms, to_ms, states),
-                searches=self.calls,
+    def start(self, now_ms: int) -> None:
+        root = Slice(now_ms - self.rule.window_s * 1000, now_ms, tuple(self.rule.search_states))
+        self._submit([root])
+
+    def wait(self) -> list[Issue] | BaseException:
+        """The rule's issues sorted by id, or the error that stopped it."""
+        self._done.wait()
+        if isinstance(self.error, _OverBudget) and self._over_budget is not None:
+            where = self._over_budget.describe()
+            return TruncatedSelectionError(
+                self.rule.name, str(self.rule.source), where, searches=self.sent
             )
+        if self.error is not None:
+            return self.error
+        logger.debug(
+            "rule %r: %d issue(s) in %d search call(s)", self.rule.name, len(self.found), self.calls
+        )
+        return [self.found[issue_id] for issue_id in sorted(self.found)]
+
+    def _submit(self, parts: Sequence[Slice]) -> None:
+        with self._lock:
+            if self.error is not None:
+                return
+            if self.calls + len(parts) > self.budget:
+                self._over_budget = parts[0]
+                self._fail(_OverBudget())
+                return
+            self.calls += len(parts)
+            self._pending += len(parts)
+        for part in parts:
+            self.pool.submit(self._run, part)
+
+    def _run(self, part: Slice) -> None:
+        try:
+            if self.error is None:
+                self._search(part)
+        except BaseException as exc:  # recorded and raised by the caller of `wait`
+            with self._lock:
+                self._fail(exc)
+        finally:
+            with self._lock:
+                self._pending -= 1
+                if self._pending == 0:
+                    self._done.set()
+
+    def _search(self, part: Slice) -> None:
         request = SearchRequest(
-            query=self.rule.query,
-            from_ms=from_ms,
-            to_ms=to_ms,
+            query=narrowed(self.rule.query, part.clauses),
+            from_ms=part.from_ms,
+            to_ms=part.to_ms,
             track=self.rule.track,
             persona=self.rule.persona,
-            states=states,
+            states=part.states,
+            order_by=SEARCH_ORDER,
         )
-        self.calls += 1
+        with self._lock:
+            self.sent += 1
         found = self.api.search(request)
         if len(found) < SEARCH_CAP:
-            return found
-        if len(states) > 1:
-            # One state at a time first: at most five more calls, and it separates
-            # issues active all window long, which no time split ever can.
-            return [issue for state in states for issue in self.run(from_ms, to_ms, (state,))]
-        if to_ms - from_ms > MIN_SLICE_MS:
-            middle = from_ms + (to_ms - from_ms) // 2
-            return self.run(from_ms, middle, states) + self.run(middle, to_ms, states)
-        raise TruncatedSelectionError(
-            self.rule.name, str(self.rule.source), _describe(from_ms, to_ms, states)
-        )
+            with self._lock:
+                for issue in found:
+                    self.found.setdefault(issue.id, issue)
+            return
+        parts = split(part, found, max_parts=max(2, self.budget - self.calls))
+        if parts is None:
+            shared = shared_facets(found)
+            where = part.describe() + (f"; all of its issues share {shared}" if shared else "")
+            raise TruncatedSelectionError(self.rule.name, str(self.rule.source), where)
+        self._submit(parts)
+
+    def _fail(self, error: BaseException) -> None:
+        """Keep the first error (the lock is held); the slices still queued do nothing."""
+        if self.error is None:
+            self.error = error
 
 
-def _describe(from_ms: int, to_ms: int, states: tuple[State, ...]) -> str:
-    def iso(ms: int) -> str:
-        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+class _OverBudget(Exception):
+    """A split needed more searches than the rule's guard allows (reported by `wait`)."""
 
-    which = ",".join(states) if states else "any state"
-    return f"from {iso(from_ms)} to {iso(to_ms)}, states {which}"
+
+def select_rules(
+    api: IssueApi,
+    rules: Sequence[Rule],
+    now_ms: int,
+    *,
+    parallelism: int = 4,
+    guard: Callable[[int], int] = search_guard,
+) -> list[list[Issue] | ReconcilerError]:
+    """Every issue each rule's search returns over its window (sorted by id), or its error.
+
+    All rules share `parallelism` threads. A rule fails with TruncatedSelectionError
+    when a slice can be split no further, or after `guard(window_s)` searches; with
+    whatever the api raises (ApiError, NetworkError) otherwise. Anything else is raised.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        searches = [_RuleSearch(api, rule, pool, guard(rule.window_s)) for rule in rules]
+        for search in searches:
+            search.start(now_ms)
+        outcomes = [search.wait() for search in searches]
+    results: list[list[Issue] | ReconcilerError] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, ReconcilerError):
+            raise outcome
+        results.append(outcome)
+    return results
 
 
 def select_rule(
-    api: IssueApi, rule: Rule, now_ms: int, *, max_searches: int = MAX_SEARCHES_PER_RULE
+    api: IssueApi,
+    rule: Rule,
+    now_ms: int,
+    *,
+    parallelism: int = 4,
+    max_searches: int | None = None,
 ) -> list[Issue]:
     """Every issue a rule's search returns over its window, sorted by id.
 
-    Raises TruncatedSelectionError when a one-minute, one-state slice is still
-    full or after `max_searches` calls, and whatever the api raises (ApiError,
-    NetworkError).
+    Raises TruncatedSelectionError when a slice can be split no further or after
+    `max_searches` calls (default `search_guard(rule.window_s)`), and whatever the api
+    raises (ApiError, NetworkError).
     """
-    search = _Search(api, rule, budget=max_searches)
-    found = search.run(now_ms - rule.window_s * 1000, now_ms, tuple(rule.from_states))
-    unique = {issue.id: issue for issue in found}
-    logger.debug("rule %r: %d issue(s) in %d search call(s)", rule.name, len(unique), search.calls)
-    return [unique[issue_id] for issue_id in sorted(unique)]
+    guard = search_guard if max_searches is None else (lambda _window_s: max_searches)
+    with parsing_once(api):
+        (outcome,) = select_rules(api, [rule], now_ms, parallelism=parallelism, guard=guard)
+    if isinstance(outcome, ReconcilerError):
+        raise outcome
+    return outcome
 
 
 def observe(
@@ -138,11 +245,11 @@ def observe(
     selections: dict[str, frozenset[str]] = {}
     missing: list[Pin] = []
     missing_errors: list[_Failure] = []
-    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        searches = [pool.submit(select_rule, api, rule, now_ms) for rule in config.rules]
-        selected = _collect(searches, 0, errors)
-        for rule, found in zip(config.rules, selected, strict=True):
-            if found is None:
+    with parsing_once(api), ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        selected = select_rules(api, config.rules, now_ms, parallelism=parallelism)
+        for position, (rule, found) in enumerate(zip(config.rules, selected, strict=True)):
+            if isinstance(found, ReconcilerError):
+                errors.append(((0, position), found))
                 continue
             selections[rule.name] = frozenset(issue.id for issue in found)
             for issue in found:

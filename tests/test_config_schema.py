@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from reconciler.cli import cli
-from reconciler.config import fields, load_config
+from reconciler.config import crosschecks, fields, kinds, load_config
 from reconciler.config.schema import build_schema, schema_text
 from reconciler.errors import ConfigError
 
@@ -120,20 +120,22 @@ def test_the_lists_of_inexpressible_fixtures_name_real_fixtures() -> None:
 
 def test_every_place_and_check_is_in_the_schema() -> None:
     schema = build_schema()
-    assert set(schema["$defs"]) == {p.value for p in fields.Place} - {fields.Place.TOP.value}
+    assert set(schema["$defs"]) == {p.value for p in kinds.Place} - {kinds.Place.TOP.value}
     rule = schema["$defs"]["rule"]
     assert rule["required"] == ["name", "query"]
     assert rule["additionalProperties"] is False
-    stated = [c for c in fields.CHECKS if c.schema is not None]
+    stated = [c for c in crosschecks.CHECKS if c.schema is not None]
     placed = [
         fragment
-        for place in fields.Place
-        for fragment in (schema if place is fields.Place.TOP else schema["$defs"][place.value]).get(
+        for place in kinds.Place
+        for fragment in (schema if place is kinds.Place.TOP else schema["$defs"][place.value]).get(
             "allOf", []
         )
     ]
     assert len(placed) == sum(len(c.places) for c in stated)
-    assert [c.name for c in fields.CHECKS if c.schema is None] == ["first-seen-before-last-seen"]
+    assert [c.name for c in crosschecks.CHECKS if c.schema is None] == [
+        "first-seen-before-last-seen"
+    ]
 
 
 def test_a_key_added_to_the_table_is_known_to_the_validator_and_the_schema(
@@ -146,7 +148,7 @@ def test_a_key_added_to_the_table_is_known_to_the_validator_and_the_schema(
         load_config([path])
     assert schema_errors(path)
 
-    team = fields.Field("team", fields.Text(), "The owning team.", frozenset({fields.Place.RULE}))
+    team = fields.Field("team", kinds.Text(), "The owning team.", frozenset({kinds.Place.RULE}))
     monkeypatch.setattr(fields, "FIELDS", (*fields.FIELDS, team))
 
     load_config([path])

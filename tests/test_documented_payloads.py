@@ -84,6 +84,8 @@ def test_the_documented_request_is_what_the_client_sends(
     expected = documented("search_request.json")
     # The rule's from_states travel as the API's `states` filter.
     expected["data"]["attributes"]["states"] = ["RESOLVED"]  # type: ignore[index]
+    # Selection asks for the newest issues first: a full answer then measures density.
+    expected["data"]["attributes"]["order_by"] = "FIRST_SEEN"  # type: ignore[index]
     assert sent == expected
     assert api.calls.last.request.url.params["include"] == "issue,issue.assignee"
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from reconciler.cli import cli
 from reconciler.config import load_config
 from reconciler.model import Config, SearchRequest, State, Track
 from reconciler.sandbox import Store, bundled_configs, generate_org, generate_org_document
@@ -133,3 +136,29 @@ def test_a_rules_track_decides_where_its_error_type_is_reported(tmp_path: Path) 
     oops = [i for i in store.issues() if i.error_type == "Oops"]
     assert oops and {i.track for i in oops} == {Track.LOGS}
     assert any(i.state in (State.OPEN, State.ACKNOWLEDGED) for i in oops)
+
+
+def test_cli_generate_fits_the_configs_it_is_given(tmp_path: Path) -> None:
+    config = tmp_path / "mine.yaml"
+    config.write_text(
+        "version: 1\nrules:\n  - name: mine\n    query: 'service:my-api'\n"
+        "    persona: ALL\n    assignee: me@example.org\n",
+        "utf-8",
+    )
+    out = tmp_path / "org.json"
+    args = ["sandbox", "generate", "--issues", "40", "--config", str(config), "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text("utf-8"))
+    assert "me@example.org" in [u["email"] for u in document["users"]]
+    assert "alice@example.com" not in [u["email"] for u in document["users"]]
+    assert "my-api" in {i["service"] for i in document["issues"]}
+
+
+def test_cli_generate_with_a_bad_config_says_what_is_wrong(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("version: 1\nrules:\n  - name: r\n    query: 'service:x'\n", "utf-8")
+    result = CliRunner().invoke(cli, ["sandbox", "generate", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "bad.yaml:3" in result.output
+    assert "Error: configuration is invalid" in result.output

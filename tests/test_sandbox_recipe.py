@@ -23,15 +23,16 @@ from reconciler.cli import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 GENERATE = "sandbox generate --issues 5000 --services 60 --seed 7 --out org.json"
+HOSTILE = ("--latency-ms", "30", "--rate-limit", "100", "--rate-period", "10")
 
 
 @contextmanager
-def _serving(data: Path) -> Iterator[str]:
-    """`reconciler sandbox serve --data DATA --persist` on a free port; yields its URL."""
+def _serving(data: Path, *knobs: str) -> Iterator[str]:
+    """`reconciler sandbox serve --data DATA --persist KNOBS` on a free port; yields its URL."""
     command = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--data", str(data)]
     env = {**os.environ, "PYTHONPATH": str(EXAMPLES.parent)}
     process = subprocess.Popen(
-        [*command, "--persist", "--port", "0"],
+        [*command, "--persist", *knobs, "--port", "0"],
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -69,13 +70,17 @@ def test_the_big_org_recipe_plans_applies_and_persists(
     assert "Wrote 5000 issues over 60 services" in generated.output
     examples = str(EXAMPLES)
 
-    with _serving(tmp_path / "org.json") as url:
+    # As written: latency and a rate limit of 10 requests per second.
+    with _serving(tmp_path / "org.json", *HOSTILE) as url:
         first = _run(f"plan --detailed-exitcode {examples}", url)
-        assert first.exit_code == 2, first.output  # 2: the plan has changes
-        summary = re.search(r"Plan: (\d+) changes", first.output)
-        assert summary is not None and int(summary.group(1)) > 100
-        for rule in ("payments-owner", "ignore-chunk-load-errors", "retire-legacy-reports"):
-            assert f"rule {rule} at" in first.output
+    assert first.exit_code == 2, first.output  # 2: the plan has changes
+    summary = re.search(r"Plan: (\d+) changes", first.output)
+    assert summary is not None and int(summary.group(1)) > 100
+    for rule in ("payments-owner", "ignore-chunk-load-errors", "retire-legacy-reports"):
+        assert f"rule {rule} at" in first.output
+
+    # Applied without the rate limit, which would make 300-odd writes take half a minute.
+    with _serving(tmp_path / "org.json") as url:
         applied = _run(f"apply --auto-approve --force {examples}", url)
         assert applied.exit_code == 0, applied.output
         assert f"Apply: {summary.group(1)} applied, 0 failed" in applied.output

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -66,6 +67,7 @@ class DatadogClient:
         )
         self.site_label = self._session.site_label
         self._redact = self._session.redact
+        self._memo: wire.IssueMemo | None = None
 
     @property
     def api_url(self) -> str:
@@ -73,6 +75,15 @@ class DatadogClient:
 
     def close(self) -> None:
         self._session.close()
+
+    @contextmanager
+    def parsing_once(self) -> Iterator[None]:
+        """Within the block, an issue that several searches return is parsed once."""
+        self._memo = wire.IssueMemo()
+        try:
+            yield
+        finally:
+            self._memo = None
 
     def __enter__(self) -> DatadogClient:
         return self
@@ -93,7 +104,10 @@ class DatadogClient:
     def search(self, request: SearchRequest) -> list[Issue]:
         """One search call with its issues, in result order; raises ApiError, NetworkError."""
         body = wire.search_body(request)
-        page = self._parsed("POST", _SEARCH, wire.parse_search_document, body)
+        memo = self._memo
+        page = self._parsed(
+            "POST", _SEARCH, lambda doc: wire.parse_search_document(doc, memo), body
+        )
         issues = dict(page.included)
         for issue_id in page.missing:
             shown = self._redact(issue_id)

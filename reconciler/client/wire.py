@@ -241,8 +241,38 @@ class SearchPage:
         return tuple(i for i in self.issue_ids if i not in self.included)
 
 
-def parse_search_document(document: object) -> SearchPage:
-    """An IssuesSearchResponse; raises ResponseShapeError on a malformed result."""
+class IssueMemo:
+    """Issues already parsed while reading the live side once, by id.
+
+    Searches that overlap (slices of one rule, rules that select the same issues)
+    return the same issue many times; with a memo each issue is parsed once, and the
+    first answer that carried it gives its snapshot. Safe to share between threads.
+    """
+
+    def __init__(self) -> None:
+        self._issues: dict[str, Issue] = {}
+
+    def __len__(self) -> int:
+        return len(self._issues)
+
+    def known(self, raw: object) -> Issue | None:
+        """The issue parsed before with the id of this raw resource, if any."""
+        if isinstance(raw, Mapping):
+            issue_id = raw.get("id")
+            if isinstance(issue_id, str):
+                return self._issues.get(issue_id)
+        return None
+
+    def keep(self, issue: Issue) -> Issue:
+        """Remember `issue` unless one with its id is known; returns the one kept."""
+        return self._issues.setdefault(issue.id, issue)
+
+
+def parse_search_document(document: object, memo: IssueMemo | None = None) -> SearchPage:
+    """An IssuesSearchResponse; raises ResponseShapeError on a malformed result.
+
+    With a `memo`, an issue it knows is taken from it rather than parsed again.
+    """
     body = _mapping(document, "response")
     ids: list[str] = []
     for position, raw in enumerate(_list(body.get("data"), "data")):
@@ -255,9 +285,13 @@ def parse_search_document(document: object) -> SearchPage:
         ids.append(issue_id or _id(result, f"search result {position}"))
     included: dict[str, Issue] = {}
     labels: dict[str, str] = {}
+    fresh: set[str] = set()
     for raw in _list(body.get("included", []), "included"):
         if isinstance(raw, Mapping) and raw.get("type") == ISSUE_TYPE:
-            issue = parse_issue(raw)
+            issue = memo.known(raw) if memo is not None else None
+            if issue is None:
+                issue = parse_issue(raw)
+                fresh.add(issue.id)
             included[issue.id] = issue
         elif isinstance(raw, Mapping) and raw.get("type") == "user":
             # The API may send an included user with every field empty: no label then.
@@ -265,9 +299,11 @@ def parse_search_document(document: object) -> SearchPage:
             label = user.email or user.handle or user.name
             if label:
                 labels[user.id] = label
-    for issue_id, issue in included.items():
+    for issue_id in fresh:
+        issue = included[issue_id]
         if issue.assignee_id in labels:
-            included[issue_id] = replace(issue, assignee_label=labels[issue.assignee_id])
+            issue = replace(issue, assignee_label=labels[issue.assignee_id])
+        included[issue_id] = memo.keep(issue) if memo is not None else issue
     return SearchPage(issue_ids=tuple(ids), included=included)
 
 

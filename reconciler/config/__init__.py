@@ -1,7 +1,8 @@
 """Load and validate the YAML configuration (CONTRACT section 2) into a `model.Config`.
 
 Every problem is collected with its FILE:LINE:COL before one ConfigError is
-raised. Every key is declared once, in `fields.FIELDS`; the validator and
+raised. Every key is declared once, in `fields.FIELDS` (the rules between keys in
+`crosschecks.CHECKS`); the validator and
 `schema.build_schema` (the JSON Schema of `reconciler schema`) both read it.
 Choices where the contract is silent:
 
@@ -22,7 +23,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from reconciler.config.durations import parse_duration
-from reconciler.config.fields import Place, fields_of
+from reconciler.config.fields import fields_of
+from reconciler.config.kinds import Place
 
 if TYPE_CHECKING:
     from reconciler.model import Config

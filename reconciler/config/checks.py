@@ -12,10 +12,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.config import fields as table
+from reconciler.config import kinds
+from reconciler.config.crosschecks import checks_of
 from reconciler.config.durations import parse_duration
-from reconciler.config.fields import Place
+from reconciler.config.fields import fields_of
 from reconciler.config.files import ConfigFile
+from reconciler.config.kinds import Place
 from reconciler.config.problems import Problems, describe, quoted, suggestion
 from reconciler.config.tree import YamlList, YamlMap
 from reconciler.errors import DurationError, QuerySyntaxError
@@ -51,7 +53,7 @@ class Section:
         self.label = label
         self.problems = problems
         self.start = start or node_at(file.name, mapping)
-        self.fields = table.fields_of(place)
+        self.fields = fields_of(place)
         self._values: dict[str, Any] = {}
         for key in mapping:
             if key not in self.fields:
@@ -61,7 +63,7 @@ class Section:
                 self._values[field.key] = _READERS[type(field.kind)](self, field.key, field.kind)
             elif field.required:
                 self.fail_here(field.required)
-        for check in table.checks_of(place):
+        for check in checks_of(place):
             violation = check.find(place, mapping)
             if violation is None:
                 continue
@@ -106,7 +108,7 @@ class Section:
 # returns the typed value, or None.
 
 
-def _version(section: Section, key: str, _kind: table.Version) -> int | None:
+def _version(section: Section, key: str, _kind: kinds.Version) -> int | None:
     value = section.mapping[key]
     if isinstance(value, bool) or not isinstance(value, int) or value != 1:
         section.fail(
@@ -117,7 +119,7 @@ def _version(section: Section, key: str, _kind: table.Version) -> int | None:
     return value
 
 
-def _text(section: Section, key: str, kind: table.Text) -> str | None:
+def _text(section: Section, key: str, kind: kinds.Text) -> str | None:
     value = section.mapping[key]
     if not isinstance(value, str):
         section.wrong_type(key, "a string")
@@ -131,8 +133,8 @@ def _text(section: Section, key: str, kind: table.Text) -> str | None:
     return value
 
 
-def _query(section: Section, key: str, _kind: table.Query) -> str | None:
-    query = _text(section, key, table.Text())
+def _query(section: Section, key: str, _kind: kinds.Query) -> str | None:
+    query = _text(section, key, kinds.Text())
     if query is None:
         return None
     try:
@@ -161,7 +163,7 @@ def _query_position(file: ConfigFile, start: Source, query: str, position: int) 
     return Source(start.file, start.line, column + position + 1)
 
 
-def _duration(section: Section, key: str, _kind: table.Duration) -> int | None:
+def _duration(section: Section, key: str, _kind: kinds.Duration) -> int | None:
     value = section.mapping[key]
     if not isinstance(value, str):
         section.wrong_type(key, "a duration such as 30d (an integer and s, m, h, d or w)")
@@ -173,7 +175,7 @@ def _duration(section: Section, key: str, _kind: table.Duration) -> int | None:
         return None
 
 
-def _count(section: Section, key: str, _kind: table.Count) -> int | None:
+def _count(section: Section, key: str, _kind: kinds.Count) -> int | None:
     value = section.mapping[key]
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         section.wrong_type(key, "a positive integer")
@@ -181,7 +183,7 @@ def _count(section: Section, key: str, _kind: table.Count) -> int | None:
     return value
 
 
-def _flag(section: Section, key: str, _kind: table.Flag) -> bool | None:
+def _flag(section: Section, key: str, _kind: kinds.Flag) -> bool | None:
     value = section.mapping[key]
     if not isinstance(value, bool):
         section.wrong_type(key, "true or false")
@@ -189,7 +191,7 @@ def _flag(section: Section, key: str, _kind: table.Flag) -> bool | None:
     return value
 
 
-def _choice(section: Section, key: str, kind: table.Choice) -> Any:
+def _choice(section: Section, key: str, kind: kinds.Choice) -> Any:
     value = section.mapping[key]
     valid = kind.values
     if isinstance(value, str) and value in valid:
@@ -201,7 +203,7 @@ def _choice(section: Section, key: str, kind: table.Choice) -> Any:
     return None
 
 
-def _choice_list(section: Section, key: str, kind: table.ChoiceList) -> tuple[Any, ...] | None:
+def _choice_list(section: Section, key: str, kind: kinds.ChoiceList) -> tuple[Any, ...] | None:
     value = section.mapping[key]
     valid = ", ".join(kind.values)
     if not isinstance(value, YamlList):
@@ -224,7 +226,7 @@ def _choice_list(section: Section, key: str, kind: table.ChoiceList) -> tuple[An
     return tuple(dict.fromkeys(found))
 
 
-def _text_list(section: Section, key: str, _kind: table.TextList) -> tuple[str, ...] | None:
+def _text_list(section: Section, key: str, _kind: kinds.TextList) -> tuple[str, ...] | None:
     value = section.mapping[key]
     if not isinstance(value, YamlList):
         section.wrong_type(key, "a list of strings, e.g. [python]")
@@ -238,7 +240,7 @@ def _text_list(section: Section, key: str, _kind: table.TextList) -> tuple[str, 
     return None if bad else tuple(value)
 
 
-def _user(section: Section, key: str, kind: table.UserRef) -> Assignee | None:
+def _user(section: Section, key: str, kind: kinds.UserRef) -> Assignee | None:
     value = section.mapping[key]
     if value is None:
         return Assignee(None)
@@ -252,27 +254,27 @@ def _user(section: Section, key: str, kind: table.UserRef) -> Assignee | None:
     return Assignee(value)
 
 
-def _uuid(section: Section, key: str, _kind: table.Uuid) -> str | None:
+def _uuid(section: Section, key: str, _kind: kinds.Uuid) -> str | None:
     value = section.mapping[key]
-    if not isinstance(value, str) or not re.fullmatch(table.UUID_PATTERN, value):
+    if not isinstance(value, str) or not re.fullmatch(kinds.UUID_PATTERN, value):
         section.fail(
             key,
-            f"{key} must be an issue id (a UUID such as {table.EXAMPLE_UUID}), "
+            f"{key} must be an issue id (a UUID such as {kinds.EXAMPLE_UUID}), "
             f"not {describe(value)}",
         )
         return None
     return value.lower()
 
 
-Container = table.Section | table.Sections | table.Aliases | table.Pins
+Container = kinds.Section | kinds.Sections | kinds.Aliases | kinds.Pins
 
 
 def _container(section: Section, key: str, kind: Container) -> YamlMap | YamlList | None:
     """A nested mapping or list: only its type here; its entries are read by its own reader."""
     value = section.mapping[key]
-    if value is None and (not isinstance(kind, table.Section) or kind.nullable):
+    if value is None and (not isinstance(kind, kinds.Section) or kind.nullable):
         return None
-    expected_type = YamlList if isinstance(kind, table.Sections) else YamlMap
+    expected_type = YamlList if isinstance(kind, kinds.Sections) else YamlMap
     if not isinstance(value, expected_type):
         section.fail(key, f"{key} must be {kind.expected}, not {describe(value)}")
         return None
@@ -280,24 +282,24 @@ def _container(section: Section, key: str, kind: Container) -> YamlMap | YamlLis
 
 
 _READERS: dict[type, Callable[[Section, str, Any], Any]] = {
-    table.Version: _version,
-    table.Text: _text,
-    table.Query: _query,
-    table.Duration: _duration,
-    table.Count: _count,
-    table.Flag: _flag,
-    table.Choice: _choice,
-    table.ChoiceList: _choice_list,
-    table.TextList: _text_list,
-    table.UserRef: _user,
-    table.Uuid: _uuid,
-    table.Section: _container,
-    table.Sections: _container,
-    table.Aliases: _container,
-    table.Pins: _container,
+    kinds.Version: _version,
+    kinds.Text: _text,
+    kinds.Query: _query,
+    kinds.Duration: _duration,
+    kinds.Count: _count,
+    kinds.Flag: _flag,
+    kinds.Choice: _choice,
+    kinds.ChoiceList: _choice_list,
+    kinds.TextList: _text_list,
+    kinds.UserRef: _user,
+    kinds.Uuid: _uuid,
+    kinds.Section: _container,
+    kinds.Sections: _container,
+    kinds.Aliases: _container,
+    kinds.Pins: _container,
 }
 
 
 def allowed_keys(place: Place) -> tuple[str, ...]:
     """The keys of `place`, in table order (for messages that list them)."""
-    return tuple(table.fields_of(place))
+    return tuple(fields_of(place))

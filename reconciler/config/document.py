@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reconciler.config.checks import Section, allowed_keys
-from reconciler.config.fields import Place
 from reconciler.config.files import ConfigFile
 from reconciler.config.items import (
     Draft,
@@ -15,6 +14,7 @@ from reconciler.config.items import (
     read_pin,
     read_rule,
 )
+from reconciler.config.kinds import Place
 from reconciler.config.problems import Problems, describe, quoted, shown
 from reconciler.config.testcases import read_test
 from reconciler.config.tree import YamlMap

@@ -1,166 +1,39 @@
 """Every config key, declared once: its type, doc line, default and where it may appear.
 
 The validator (`checks.Section`) and the JSON Schema (`schema.build_schema`) both
-read `FIELDS` and `CHECKS` when they run, so a row added here is known to both:
-unknown-key detection, types, enums, did-you-mean hints and the schema follow.
-`CHECKS` are the rules that relate keys of one mapping (state OPEN needs
-from_states, ...), each with the JSON Schema fragment that says the same, or
-None where a schema cannot (that is listed in the schema tests).
+read `FIELDS` (and `crosschecks.CHECKS`, the rules that relate keys of one
+mapping) when they run, so a row added here is known to both: unknown-key
+detection, types, enums, did-you-mean hints and the schema follow.
 
-Nothing here imports a YAML parser: `reconciler schema` reads only this table.
+Nothing here imports a YAML parser: `reconciler schema` reads only the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import Enum, StrEnum
 from typing import Any
 
-from reconciler.config.durations import parse_duration
-from reconciler.errors import DurationError
-from reconciler.model import AssignPolicy, Persona, State, Track
-
-
-class Place(StrEnum):
-    """A kind of mapping in the config; the value names it in the JSON Schema's $defs."""
-
-    TOP = "config"
-    DEFAULTS = "defaults"
-    RULE = "rule"
-    PIN = "pin"
-    TEST = "test"
-    SAMPLE = "sample_issue"
-    EXPECT = "expectation"
-
-
-# --------------------------------------------------------------------------- value types
-
-RULE_NAME_PATTERN = r"[a-z0-9][a-z0-9_.-]*"
-UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-EXAMPLE_UUID = "c1726a66-1f64-11ee-b338-da7ad0900002"
-
-
-@dataclass(frozen=True)
-class Version:
-    """The format version: the integer 1."""
-
-
-@dataclass(frozen=True)
-class Text:
-    """A string with something other than blanks in it; optionally matching `pattern`."""
-
-    pattern: str | None = None
-    hint: str = ""  # what the pattern means, for the message
-
-
-@dataclass(frozen=True)
-class Query:
-    """An event-search query, parsed while validating."""
-
-
-@dataclass(frozen=True)
-class Duration:
-    """An integer and a unit (s, m, h, d, w), from one second to ten years."""
-
-
-@dataclass(frozen=True)
-class Count:
-    """A positive integer."""
-
-
-@dataclass(frozen=True)
-class Flag:
-    """true or false."""
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One value of an enumeration, spelled exactly as its value."""
-
-    enum: type[Enum]
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        return tuple(str(member.value) for member in self.enum)
-
-
-@dataclass(frozen=True)
-class ChoiceList:
-    """A non-empty list of values of an enumeration; duplicates are dropped."""
-
-    enum: type[Enum]
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        return tuple(str(member.value) for member in self.enum)
-
-
-@dataclass(frozen=True)
-class TextList:
-    """A list of strings (an empty list is allowed)."""
-
-
-@dataclass(frozen=True)
-class UserRef:
-    """An alias from users:, an email, a user UUID, or null."""
-
-    null: str  # what null means here, e.g. "to unassign"
-
-
-@dataclass(frozen=True)
-class Uuid:
-    """An id in UUID form; compared lower-case."""
-
-
-@dataclass(frozen=True)
-class Section:
-    """A mapping holding the fields of `place`; `nullable` when `key:` alone means empty."""
-
-    place: Place
-    expected: str  # "a mapping", as the type message says it
-    nullable: bool = False
-
-
-@dataclass(frozen=True)
-class Sections:
-    """A list of mappings, each holding the fields of `place`."""
-
-    place: Place
-    expected: str
-
-
-@dataclass(frozen=True)
-class Aliases:
-    """users: alias -> email, handle or user UUID."""
-
-    expected: str
-
-
-@dataclass(frozen=True)
-class Pins:
-    """issues: issue id (UUID) -> the fields of a pin."""
-
-    expected: str
-
-
-Kind = (
-    Version
-    | Text
-    | Query
-    | Duration
-    | Count
-    | Flag
-    | Choice
-    | ChoiceList
-    | TextList
-    | UserRef
-    | Uuid
-    | Section
-    | Sections
-    | Aliases
-    | Pins
+from reconciler.config.kinds import (
+    RULE_NAME_PATTERN,
+    Aliases,
+    Choice,
+    ChoiceList,
+    Count,
+    Duration,
+    Flag,
+    Kind,
+    Pins,
+    Place,
+    Query,
+    Section,
+    Sections,
+    Text,
+    TextList,
+    UserRef,
+    Uuid,
+    Version,
 )
+from reconciler.model import AssignPolicy, Persona, State, Track
 
 
 @dataclass(frozen=True)
@@ -430,168 +303,3 @@ def fields_of(place: Place) -> dict[str, Field]:
 def default_of(place: Place, key: str) -> Any:
     """The built-in value of `key` in a mapping of `place`."""
     return fields_of(place)[key].default
-
-
-# --------------------------------------------------------------------------- cross-field checks
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A broken cross-field check: the message, and where it is reported: at `key`'s value
-    (or the key itself, `at_key`), or at the mapping when `key` is None."""
-
-    message: str
-    key: str | None = None
-    at_key: bool = False
-
-
-@dataclass(frozen=True)
-class Check:
-    """A rule relating keys of one mapping; `schema` says the same in JSON Schema, or None."""
-
-    name: str
-    places: frozenset[Place]
-    doc: str
-    schema: Mapping[str, Any] | None
-    find: Callable[[Place, Mapping[Any, Any]], Violation | None]
-
-
-def _required_when(key: str, value: object, then: Mapping[str, Any]) -> dict[str, Any]:
-    return {"if": {"properties": {key: {"const": value}}, "required": [key]}, "then": then}
-
-
-def _reopen(_place: Place, values: Mapping[Any, Any]) -> Violation | None:
-    if values.get("state") == "OPEN" and "from_states" not in values:
-        return Violation(
-            "state OPEN needs from_states (reopening must say from where), "
-            "e.g. from_states: [IGNORED]",
-            "state",
-        )
-    return None
-
-
-def _exclude(_place: Place, values: Mapping[Any, Any]) -> Violation | None:
-    if values.get("state") == "EXCLUDED" and values.get("allow_exclude") is not True:
-        return Violation(
-            "state EXCLUDED stops the issue's errors from being collected; a rule may target "
-            "it only with allow_exclude: true (or pin the issues one by one)",
-            "state",
-        )
-    return None
-
-
-def _unassign(_place: Place, values: Mapping[Any, Any]) -> Violation | None:
-    if "assignee" in values and values["assignee"] is None and values.get("assign") != "always":
-        return Violation(
-            "assignee: null with assign: if_unassigned could never change anything; "
-            "add assign: always to unassign the matching issues",
-            "assignee",
-        )
-    return None
-
-
-def _one_scope(place: Place, values: Mapping[Any, Any]) -> Violation | None:
-    if "track" not in values or "persona" not in values:
-        return None
-    later = [k for k in values if k in ("track", "persona")][-1]  # a mapping keeps file order
-    advice = ", so set one here and override it per rule" if place is Place.DEFAULTS else ""
-    return Violation(
-        f"sets both track and persona; a search takes exactly one{advice}", later, at_key=True
-    )
-
-
-def _sets_something(place: Place, values: Mapping[Any, Any]) -> Violation | None:
-    if "state" in values or "assignee" in values:
-        return None
-    would = "changes" if place is Place.PIN else "would change"
-    return Violation(f"sets neither state nor assignee, so it {would} nothing")
-
-
-def _expects_something(_place: Place, values: Mapping[Any, Any]) -> Violation | None:
-    if "state" in values or "assignee" in values:
-        return None
-    return Violation("names neither assignee nor state, so it checks nothing")
-
-
-def _seen_in_order(_place: Place, values: Mapping[Any, Any]) -> Violation | None:
-    first, last = values.get("first_seen"), values.get("last_seen")
-    if not isinstance(first, str) or not isinstance(last, str):
-        return None
-    try:
-        if parse_duration(first) >= parse_duration(last):
-            return None
-    except DurationError:
-        return None  # the duration's own problem is reported
-    return Violation(
-        f"first_seen {first} ago is after last_seen {last} ago; an issue is first seen "
-        "before it is last seen",
-        "first_seen",
-    )
-
-
-_SETS_SOMETHING = {"anyOf": [{"required": ["state"]}, {"required": ["assignee"]}]}
-
-CHECKS: tuple[Check, ...] = (
-    Check(
-        "reopen-needs-from-states",
-        _at(Place.RULE),
-        "A rule with state OPEN must list from_states.",
-        _required_when("state", "OPEN", {"required": ["from_states"]}),
-        _reopen,
-    ),
-    Check(
-        "exclude-needs-allow-exclude",
-        _at(Place.RULE),
-        "A rule with state EXCLUDED needs allow_exclude: true.",
-        _required_when(
-            "state",
-            "EXCLUDED",
-            {"properties": {"allow_exclude": {"const": True}}, "required": ["allow_exclude"]},
-        ),
-        _exclude,
-    ),
-    Check(
-        "unassign-needs-assign-always",
-        _at(Place.RULE),
-        "A rule with assignee: null needs assign: always.",
-        _required_when(
-            "assignee",
-            None,
-            {"properties": {"assign": {"const": "always"}}, "required": ["assign"]},
-        ),
-        _unassign,
-    ),
-    Check(
-        "track-or-persona",
-        _SEARCH,
-        "A search takes exactly one of track and persona.",
-        {"not": {"required": ["track", "persona"]}},
-        _one_scope,
-    ),
-    Check(
-        "sets-state-or-assignee",
-        _at(Place.RULE, Place.PIN),
-        "A rule or pin sets at least one of state and assignee.",
-        _SETS_SOMETHING,
-        _sets_something,
-    ),
-    Check(
-        "expects-state-or-assignee",
-        _at(Place.EXPECT),
-        "A test expects at least one of assignee and state.",
-        _SETS_SOMETHING,
-        _expects_something,
-    ),
-    Check(
-        "first-seen-before-last-seen",
-        _at(Place.SAMPLE),
-        "A sample's first_seen is at least as long ago as its last_seen.",
-        None,  # comparing two durations is arithmetic, not something a schema says
-        _seen_in_order,
-    ),
-)
-
-
-def checks_of(place: Place) -> list[Check]:
-    """The cross-field checks of a mapping of `place`, in table order."""
-    return [check for check in CHECKS if place in check.places]

@@ -7,8 +7,9 @@ from typing import Any
 
 from reconciler.config.checks import Section, allowed_keys, item_at
 from reconciler.config.durations import parse_duration
-from reconciler.config.fields import EXAMPLE_UUID, Place, default_of
+from reconciler.config.fields import default_of
 from reconciler.config.files import ConfigFile
+from reconciler.config.kinds import EXAMPLE_UUID, Place
 from reconciler.config.problems import Problems, describe, quoted, shown
 from reconciler.config.tree import YamlList, YamlMap
 from reconciler.model import (

@@ -8,9 +8,10 @@ import os
 from collections.abc import Sequence
 
 from reconciler.config.document import Alias, FileDraft, read_document
-from reconciler.config.fields import Place, default_of
+from reconciler.config.fields import default_of
 from reconciler.config.files import ConfigFile, expand_paths, read_file
 from reconciler.config.items import Draft, Reference, normalize_reference
+from reconciler.config.kinds import Place
 from reconciler.config.problems import Problems, suggestion
 from reconciler.errors import ConfigError
 from reconciler.model import (

@@ -1,4 +1,4 @@
-"""The JSON Schema (draft 2020-12) of the config format, generated from the field table.
+"""The JSON Schema (draft 2020-12) of the config format, generated from the field kinds.
 
 Each place of `fields.Place` becomes a `$defs` entry (the top level is the schema
 itself): its fields as `properties` with their doc line and default, required keys,
@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any, assert_never
 
-from reconciler.config import fields as table
+from reconciler.config import kinds
+from reconciler.config.crosschecks import checks_of
 from reconciler.config.durations import MAX_DURATION_DIGITS
-from reconciler.config.fields import Field, Kind, Place
+from reconciler.config.fields import Field, fields_of
+from reconciler.config.kinds import Kind, Place
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NON_BLANK = r"\S"
@@ -24,7 +26,7 @@ _NESTED = (Place.DEFAULTS, Place.RULE, Place.PIN, Place.TEST, Place.SAMPLE, Plac
 
 
 def build_schema() -> dict[str, Any]:
-    """The JSON Schema of a config file, from `fields.FIELDS` and `fields.CHECKS`."""
+    """The JSON Schema of a config file, from `fields.FIELDS` and `crosschecks.CHECKS`."""
     return {
         "$schema": DRAFT,
         "title": "reconciler configuration (version 1)",
@@ -47,7 +49,7 @@ def _ref(place: Place) -> dict[str, str]:
 
 
 def _mapping(place: Place) -> dict[str, Any]:
-    fields = table.fields_of(place)
+    fields = fields_of(place)
     schema: dict[str, Any] = {
         "type": "object",
         "properties": {key: _property(field) for key, field in fields.items()},
@@ -56,7 +58,7 @@ def _mapping(place: Place) -> dict[str, Any]:
     if required:
         schema["required"] = required
     schema["additionalProperties"] = False
-    checks = [dict(check.schema) for check in table.checks_of(place) if check.schema is not None]
+    checks = [dict(check.schema) for check in checks_of(place) if check.schema is not None]
     if checks:
         schema["allOf"] = checks
     return schema
@@ -70,45 +72,45 @@ def _property(field: Field) -> dict[str, Any]:
 
 
 def _kind(kind: Kind) -> dict[str, Any]:
-    if isinstance(kind, table.Version):
+    if isinstance(kind, kinds.Version):
         return {"const": 1}
-    if isinstance(kind, table.Text):
+    if isinstance(kind, kinds.Text):
         return {"type": "string", "pattern": f"^{kind.pattern}$" if kind.pattern else NON_BLANK}
-    if isinstance(kind, table.Query):
+    if isinstance(kind, kinds.Query):
         return {"type": "string", "pattern": NON_BLANK}
-    if isinstance(kind, table.Duration):
+    if isinstance(kind, kinds.Duration):
         return {"type": "string", "pattern": DURATION}
-    if isinstance(kind, table.Count):
+    if isinstance(kind, kinds.Count):
         return {"type": "integer", "minimum": 1}
-    if isinstance(kind, table.Flag):
+    if isinstance(kind, kinds.Flag):
         return {"type": "boolean"}
-    if isinstance(kind, table.Choice):
+    if isinstance(kind, kinds.Choice):
         return {"type": "string", "enum": list(kind.values)}
-    if isinstance(kind, table.ChoiceList):
+    if isinstance(kind, kinds.ChoiceList):
         return {"type": "array", "items": {"enum": list(kind.values)}, "minItems": 1}
-    if isinstance(kind, table.TextList):
+    if isinstance(kind, kinds.TextList):
         return {"type": "array", "items": {"type": "string", "pattern": NON_BLANK}}
-    if isinstance(kind, table.UserRef):
+    if isinstance(kind, kinds.UserRef):
         return {"type": ["string", "null"], "pattern": NON_BLANK}
-    if isinstance(kind, table.Uuid):
-        return {"type": "string", "pattern": f"^{table.UUID_PATTERN}$"}
-    if isinstance(kind, table.Section):
+    if isinstance(kind, kinds.Uuid):
+        return {"type": "string", "pattern": f"^{kinds.UUID_PATTERN}$"}
+    if isinstance(kind, kinds.Section):
         return (
             {"anyOf": [_ref(kind.place), {"type": "null"}]} if kind.nullable else _ref(kind.place)
         )
-    if isinstance(kind, table.Sections):
+    if isinstance(kind, kinds.Sections):
         return {"type": ["array", "null"], "items": _ref(kind.place)}
-    if isinstance(kind, table.Aliases):
-        plain_name = {"not": {"anyOf": [{"pattern": "@"}, {"pattern": f"^{table.UUID_PATTERN}$"}]}}
+    if isinstance(kind, kinds.Aliases):
+        plain_name = {"not": {"anyOf": [{"pattern": "@"}, {"pattern": f"^{kinds.UUID_PATTERN}$"}]}}
         return {
             "type": ["object", "null"],
             "propertyNames": plain_name,
             "additionalProperties": {"type": "string", "pattern": NON_BLANK},
         }
-    if isinstance(kind, table.Pins):
+    if isinstance(kind, kinds.Pins):
         return {
             "type": ["object", "null"],
-            "propertyNames": {"pattern": f"^{table.UUID_PATTERN}$"},
+            "propertyNames": {"pattern": f"^{kinds.UUID_PATTERN}$"},
             "additionalProperties": _ref(Place.PIN),
         }
     assert_never(kind)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from reconciler.config.checks import Section, item_at
 from reconciler.config.durations import parse_duration
-from reconciler.config.fields import Place, default_of
+from reconciler.config.fields import default_of
 from reconciler.config.files import ConfigFile
 from reconciler.config.items import Draft, Reference, assignee_of
+from reconciler.config.kinds import Place
 from reconciler.config.problems import Problems, describe, quoted
 from reconciler.config.tree import YamlList, YamlMap
 from reconciler.model import (

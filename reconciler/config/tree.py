@@ -8,7 +8,7 @@ constructor means one pass per file (ruamel's are recursive, and its round-trip
 loader has no position for merged keys) and a place for the limits:
 
 - nesting deeper than `MAX_DEPTH` stops the file at the collection that passes it;
-- integers longer than `MAX_NUMBER_DIGITS` digits are problems, not ValueErrors;
+- scalars are built by `scalars` (integers past `MAX_NUMBER_DIGITS` digits are problems);
 - merge keys (`<<`), tags other than the core ones, keys that are mappings or
   lists, undefined aliases and a second document are problems at their position;
 - an alias shares the anchored value, nothing is copied, and an anchor is usable
@@ -21,7 +21,6 @@ parsed again with it, so what is accepted and every syntax message are ruamel's.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,26 +38,15 @@ from ruamel.yaml.events import (
     SequenceEndEvent,
 )
 from ruamel.yaml.parser import Parser
-from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
 from reconciler.config.problems import Problems, describe, shown
+from reconciler.config.scalars import MAP, MERGE, SEQ, STR, construct_scalar, plain_tag, tag_message
 from reconciler.model import Source
 
 MAX_DEPTH = 64  # a config needs 5 levels; a few dozen is any hand-written file
-MAX_NUMBER_DIGITS = 30  # far above any count or version; below int()'s 4,300-digit limit
 
 Pos = tuple[int, int]  # 1-based line and column
 
-_CORE = "tag:yaml.org,2002:"
-_STR, _NULL, _BOOL, _INT, _FLOAT = (_CORE + t for t in ("str", "null", "bool", "int", "float"))
-_TIMESTAMP, _MERGE, _VALUE = (_CORE + t for t in ("timestamp", "merge", "value"))
-_MAP, _SEQ = _CORE + "map", _CORE + "seq"
-# YAML 1.2, as ruamel.yaml resolves it: first character -> (tag, pattern) to try in order.
-_PLAIN_TAGS = {
-    first: tuple((str(tag), pattern) for tag, pattern in rules)
-    for first, rules in VersionedResolver().versioned_resolver.items()
-}
 _FAST = YAML(typ="safe").Parser is not Parser  # libyaml's parser is installed
 
 
@@ -143,8 +131,8 @@ class _Composer:
 
     def _start(self, event: CollectionStartEvent, at: Pos) -> None:
         is_map = isinstance(event, MappingStartEvent)
-        if event.tag not in (None, "!", _MAP if is_map else _SEQ):
-            self.fail(at, _tag_message(event.tag))
+        if event.tag not in (None, "!", MAP if is_map else SEQ):
+            self.fail(at, tag_message(event.tag))
         node: YamlMap | YamlList = YamlMap(at) if is_map else YamlList(at)
         self.stack.append(_Frame(node, event.anchor))
 
@@ -172,10 +160,10 @@ class _Composer:
         text = event.value
         tag = event.tag
         if tag is None:
-            tag = _plain_tag(text) if event.implicit[0] else _STR
+            tag = plain_tag(text) if event.implicit[0] else STR
         elif tag == "!":
-            tag = _STR
-        if tag == _MERGE and self._expecting_key():
+            tag = STR
+        if tag == MERGE and self._expecting_key():
             self.fail(
                 at,
                 "merge keys (<<) are not supported: write the keys out in this mapping, "
@@ -220,82 +208,6 @@ class _Composer:
             frame.keep = False
         else:
             node.key_starts[key] = at
-
-
-def _plain_tag(text: str) -> str:
-    for tag, pattern in _PLAIN_TAGS.get(text[:1], ()) + _PLAIN_TAGS.get(None, ()):
-        if pattern.match(text):
-            return tag
-    return _STR
-
-
-def _tag_message(tag: str | None) -> str:
-    short = tag.replace(_CORE, "!!") if tag else "?"
-    return (
-        f"the tag {shown(short)} is not supported; a config holds plain strings, numbers, "
-        "booleans, lists and mappings"
-    )
-
-
-def construct_scalar(tag: str, text: str) -> tuple[Any, str]:
-    """The value of a scalar with a resolved `tag`, and a problem ("" when there is none)."""
-    if tag in (_STR, _VALUE, _MERGE):
-        return text, ""
-    if tag == _NULL:
-        return None, ""
-    if tag == _BOOL:
-        if text.lower() in ("true", "false"):
-            return text.lower() == "true", ""
-        return text, f"!!bool {shown(text)!r} is neither true nor false"
-    if tag == _INT:
-        return _integer(text)
-    if tag == _FLOAT:
-        return _float(text)
-    if tag == _TIMESTAMP:
-        return _timestamp(text)
-    return text, _tag_message(tag)
-
-
-def _integer(text: str) -> tuple[Any, str]:
-    digits = text.replace("_", "")
-    sign = -1 if digits.startswith("-") else 1
-    digits = digits.lstrip("+-")
-    base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2].lower(), 10)
-    if base != 10:
-        digits = digits[2:]
-    if len(digits) > MAX_NUMBER_DIGITS:
-        return text, (
-            f"a number with {len(digits)} digits is beyond any setting (at most "
-            f"{MAX_NUMBER_DIGITS} digits); quote it if it is text"
-        )
-    try:
-        return sign * int(digits, base), ""
-    except ValueError:
-        return text, f"!!int {shown(text)!r} is not an integer"
-
-
-def _float(text: str) -> tuple[Any, str]:
-    lowered = text.replace("_", "").lower()
-    special = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf")}
-    if lowered in special:
-        return special[lowered], ""
-    if lowered == ".nan":
-        return float("nan"), ""
-    try:
-        return float(lowered), ""
-    except ValueError:
-        return text, f"!!float {shown(text)!r} is not a number"
-
-
-def _timestamp(text: str) -> tuple[Any, str]:
-    match = timestamp_regexp.match(text)
-    if match is None:
-        return text, f"!!timestamp {shown(text)!r} is not a date"
-    try:
-        value: datetime.date = create_timestamp(**match.groupdict())
-    except (ValueError, OverflowError) as exc:
-        return text, f"{shown(text)!r} is not a valid date ({exc}); quote it if it is text"
-    return value, ""
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,19 @@ issue, seen through a lookup of its values by key, satisfies that tree.
 - `lexer`: the tokenizer, which also reads quoted values, escapes and ranges.
 - `parser`: the grammar and `parse`, with syntax errors at 0-based positions.
 - `evaluate`: the matching rules and `matches`.
+- `compose`: the narrowed queries that split a search (`narrowed`, `FacetClause`, `quote`).
 """
 
 from __future__ import annotations
 
 from reconciler.query.ast import And, MatchAll, Node, Not, Or, Range, Term
+from reconciler.query.compose import FacetClause, narrowed, quote
 from reconciler.query.evaluate import Lookup, matches
 from reconciler.query.parser import parse
 
 __all__ = [
     "And",
+    "FacetClause",
     "Lookup",
     "MatchAll",
     "Node",
@@ -25,5 +28,7 @@ __all__ = [
     "Range",
     "Term",
     "matches",
+    "narrowed",
     "parse",
+    "quote",
 ]

@@ -7,6 +7,14 @@
 Documented differences from the real API: rate-limit headers are sent only when a
 limit is configured; assigning an unknown (well-formed) user id answers 404
 `user not found`; search accepts `query: "*"` or `""` for everything.
+
+- `store` holds the org; `index` answers its searches (`search.select`, a scan of
+  every issue, is the reference); `data` reads and writes data files, and keeps a
+  persisted org in SQLite (`data.database`).
+- `app`, `jsonapi`, `knobs` and `server` are the HTTP side; `errors` the
+  sandbox's own exceptions (`SandboxError` and below).
+- `generate` makes synthetic orgs from `synthetic`'s parts and `vocabulary`'s
+  words; `fit` reads what a config needs from an org, `fitted` makes it.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from pathlib import Path
 
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.data import OrgData, load_data, org_from_dict, org_to_dict
+from reconciler.sandbox.fit import OrgFit, fit_for
 from reconciler.sandbox.generate import generate_org, generate_org_document
 from reconciler.sandbox.knobs import Knobs
 from reconciler.sandbox.records import SandboxCase, SandboxIssue, SandboxTeam, SandboxUser
@@ -25,6 +34,7 @@ from reconciler.sandbox.store import Store
 __all__ = [
     "Knobs",
     "OrgData",
+    "OrgFit",
     "RunningSandbox",
     "SandboxCase",
     "SandboxIssue",
@@ -34,6 +44,7 @@ __all__ = [
     "bundled_configs",
     "bundled_data",
     "create_app",
+    "fit_for",
     "generate_org",
     "generate_org_document",
     "load_data",

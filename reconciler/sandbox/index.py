@@ -37,6 +37,8 @@ from reconciler.sandbox.search import (
 
 # Rules are few; a search tool that sends many distinct queries just recomputes.
 MEMO_SIZE = 512
+# Ownership and noise rules are mostly about services and error types.
+PREPARED_FACETS = ("service", "@error.type")
 Positions = AbstractSet[int]
 
 
@@ -92,13 +94,16 @@ class SearchIndex:
                 memo.positions.discard(position)
 
     def prepare(self) -> None:
-        """Build the index now, rather than on the next search."""
+        """Build the index now, with the facets most queries test, rather than on demand."""
         if not self._built:
             self._build()
+        for key in PREPARED_FACETS:
+            self._postings_of(key)
 
     def search(self, criteria: SearchRequest) -> list[SandboxIssue]:
         """The issues the search returns, best first, at most SEARCH_CAP; raises ApiAnswer."""
-        self.prepare()
+        if not self._built:
+            self._build()
         found = self._window_and_filters(criteria)
         if criteria.assignee_ids:
             assignees = set(criteria.assignee_ids)

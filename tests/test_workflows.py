@@ -1,0 +1,322 @@
+"""The shipped GitHub workflows (examples/github/): every `reconciler` command line in them
+parses with the CLI's own options, and their script steps work against the sandbox with a
+fake `gh` that records its calls."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from ruamel.yaml import YAML
+
+from reconciler.cli import cli
+from reconciler.sandbox import RunningSandbox, Store, bundled_configs, bundled_data, serve_in_thread
+
+
+def _load(text: str) -> Any:
+    return YAML(typ="safe").load(text)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "github"
+SCRIPTS = EXAMPLES / "scripts"
+WORKFLOWS = sorted(EXAMPLES.glob("*.yml"))
+FAKE_GH = Path(__file__).with_name("fake_gh.py")
+REPOSITORY = "acme/triage"
+BOT = "github-actions[bot]"
+
+# What the GitHub expressions in the workflows' step environments stand for in a test run.
+EXPRESSIONS = {
+    "secrets.DD_API_KEY": "test-api-key",
+    "secrets.DD_APP_KEY": "test-app-key",
+    "secrets.DD_APP_KEY_READ_ONLY": "test-app-key",
+    "github.token": "test-github-token",
+    "github.event.pull_request.number": "7",
+    "github.event.pull_request.head.repo.full_name": REPOSITORY,
+}
+
+
+def test_there_are_plan_apply_and_drift_workflows() -> None:
+    names = {path.name for path in WORKFLOWS}
+    assert names == {"reconciler-plan.yml", "reconciler-apply.yml", "reconciler-drift.yml"}
+
+
+# --- every reconciler command line uses only options the CLI has -------------------------
+
+
+def _shell_lines(text: str) -> Iterator[str]:
+    """Logical lines (continuations joined), comments left out."""
+    for line in text.replace("\\\n", " ").splitlines():
+        if not line.strip().startswith("#"):
+            yield line
+
+
+def _command_lines() -> list[tuple[str, str]]:
+    found = []
+    sources = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(SCRIPTS.glob("*.sh"))]
+    for workflow in WORKFLOWS:
+        for job in _load(workflow.read_text(encoding="utf-8"))["jobs"].values():
+            sources.extend((workflow.name, step["run"]) for step in job["steps"] if "run" in step)
+    for name, text in sources:
+        for line in _shell_lines(text):
+            if re.match(r"\s*(reconciler|python3? -m reconciler)\s", line):
+                found.append((name, line.strip()))
+    return found
+
+
+# Shell words the scripts expand, as a run would see them. The plan script passes --base
+# only to a reconciler that lists it in `plan --help`.
+HAS_BASE = any("--base" in param.opts for param in cli.commands["plan"].params)
+EXPANSIONS = {
+    "${config_paths[@]}": ["triage"],
+    "${base_args[@]}": ["--base", "base/triage"] if HAS_BASE else [],
+}
+
+
+def _arguments(line: str) -> list[str]:
+    words = shlex.split(line)
+    words = words[words.index("reconciler") + 1 :] if "reconciler" in words else words
+    args: list[str] = []
+    for word in words:
+        if word in (">", "||", "&&", "|", ";") or word.startswith(">") or word.startswith("2>"):
+            break
+        args.extend(EXPANSIONS.get(word, [word]))
+    return args
+
+
+COMMAND_LINES = _command_lines()
+
+
+def test_the_scripts_have_reconciler_command_lines() -> None:
+    commands = {_arguments(line)[0] for _, line in COMMAND_LINES}
+    assert commands == {"plan", "apply"}
+    assert len(COMMAND_LINES) >= 4
+
+
+@pytest.mark.parametrize(
+    ("source", "line"), COMMAND_LINES, ids=[f"{s}:{line[:50]}" for s, line in COMMAND_LINES]
+)
+def test_command_line_parses_with_the_cli_options(source: str, line: str) -> None:
+    args = _arguments(line)
+    command = cli.commands[args[0]]
+    known = {opt for param in command.params for opt in param.opts}
+    for arg in args[1:]:
+        if arg.startswith("--"):
+            assert arg.split("=")[0] in known, f"{source}: {arg} is not an option of {args[0]}"
+    # Click itself parses the line: option values, choices and ranges are checked too.
+    with click.Context(cli) as parent:
+        command.make_context(args[0], args[1:], parent=parent)
+
+
+# --- the script steps against the sandbox, with a fake gh --------------------------------
+
+
+class Run:
+    """One checkout of a repository with the triage config, the scripts where the workflows
+    expect them, and `gh` and `reconciler` on PATH."""
+
+    def __init__(self, tmp_path: Path, sandbox: RunningSandbox) -> None:
+        self.repo = tmp_path / "repo"
+        (self.repo / ".github" / "scripts").mkdir(parents=True)
+        shutil.copytree(SCRIPTS, self.repo / ".github" / "scripts" / "reconciler")
+        self.config = self.repo / "triage"
+        self.config.mkdir()
+        for path in bundled_configs():
+            shutil.copy(path, self.config / path.name)
+        shutil.copytree(self.config, self.repo / ".reconciler-base" / "triage")
+        self.bin = tmp_path / "bin"
+        self.bin.mkdir()
+        self._shim("gh", f'exec "{sys.executable}" "{FAKE_GH}" "$@"')
+        self._shim("reconciler", f'exec "{sys.executable}" -m reconciler "$@"')
+        self.state = tmp_path / "gh-state.json"
+        self.state.write_text(json.dumps({"comments": [], "issues": []}), encoding="utf-8")
+        self.log = tmp_path / "gh-calls.jsonl"
+        self.log.touch()
+        self.sandbox = sandbox
+
+    def _shim(self, name: str, line: str) -> None:
+        path = self.bin / name
+        path.write_text(f"#!/bin/sh\n{line}\n", encoding="utf-8")
+        path.chmod(0o755)
+
+    def gh_state(self) -> dict[str, Any]:
+        return json.loads(self.state.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+    def gh_calls(self) -> list[list[str]]:
+        lines = self.log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line)["argv"] for line in lines]
+
+    def step(
+        self, workflow: str, script: str, **expressions: str
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the workflow's step that calls `script`, with its env as GitHub would set it."""
+        document = _load((EXAMPLES / workflow).read_text(encoding="utf-8"))
+        (job,) = document["jobs"].values()
+        (step,) = [s for s in job["steps"] if script in s.get("run", "")]
+        values = {**EXPRESSIONS, **expressions}
+        env = {
+            "PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}",
+            "HOME": str(self.repo),
+            "PYTHONPATH": str(ROOT),
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RUN_ID": "1234",
+            "GITHUB_STEP_SUMMARY": str(self.repo.parent / "step-summary.md"),
+            "FAKE_GH_STATE": str(self.state),
+            "FAKE_GH_LOG": str(self.log),
+            # Not in the workflows: where the sandbox stands in for Datadog.
+            "DD_API_URL": self.sandbox.url,
+        }
+        for key, value in {**document.get("env", {}), **step.get("env", {})}.items():
+            env[key] = _expand(str(value), values)
+        return subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=self.repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+
+def _expand(value: str, values: dict[str, str]) -> str:
+    def one(match: re.Match[str]) -> str:
+        expression = match.group(1).strip()
+        assert expression in values, f"no test value for ${{{{ {expression} }}}}"
+        return values[expression]
+
+    return re.sub(r"\$\{\{(.*?)\}\}", one, value)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with serve_in_thread(Store.from_file(bundled_data())) as running:
+        yield running
+
+
+@pytest.fixture
+def run(tmp_path: Path, sandbox: RunningSandbox) -> Run:
+    return Run(tmp_path, sandbox)
+
+
+MARKER = "<!-- reconciler plan: triage -->"
+
+
+def _ours(state: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in state["comments"] if c["user"]["login"] == BOT]
+
+
+def test_plan_step_creates_the_comment_then_updates_the_same_one(run: Run) -> None:
+    # Someone else's comments that carry the marker are never touched.
+    others = [
+        {"id": 1, "issue": 7, "body": f"other tool\n{MARKER}", "user": {"login": "other[bot]"}},
+        {"id": 2, "issue": 7, "body": f"> quoting\n> {MARKER}", "user": {"login": BOT}},
+    ]
+    run.state.write_text(json.dumps({"comments": others, "issues": []}), encoding="utf-8")
+
+    first = run.step("reconciler-plan.yml", "plan-comment.sh")
+    assert first.returncode == 0, first.stderr
+    assert "posted the plan comment" in first.stdout
+    (comment,) = _ours(run.gh_state())[1:]
+    body = comment["body"]
+    assert body.startswith("### Plan: ") and body.rstrip().endswith(MARKER)
+    assert "https://app.datadoghq.com/error-tracking?issueId=" in body
+    assert json.loads((run.repo / "plan.json").read_text(encoding="utf-8"))["changes"]
+    assert [call[:3] for call in run.gh_calls()] == [
+        ["api", "--paginate", f"repos/{REPOSITORY}/issues/7/comments"],
+        ["api", "--method", "POST"],
+    ]
+
+    # The next push: a pin less, the same comment updated in place.
+    triage = run.config / "triage.yaml"
+    triage.write_text(triage.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    (run.config / "ownership.yaml").unlink()
+    second = run.step("reconciler-plan.yml", "plan-comment.sh")
+    assert second.returncode == 0, second.stderr
+    assert f"updated the plan comment {comment['id']}" in second.stdout
+    state = run.gh_state()
+    assert [c["id"] for c in state["comments"]] == [1, 2, comment["id"]]
+    assert state["comments"][:2] == others
+    updated = state["comments"][2]["body"]
+    assert updated != body and updated.rstrip().endswith(MARKER)
+    assert run.gh_calls()[-1][:4] == [
+        "api",
+        "--method",
+        "PATCH",
+        f"repos/{REPOSITORY}/issues/comments/{comment['id']}",
+    ]
+
+
+def test_plan_step_skips_a_fork_without_secrets(run: Run) -> None:
+    fork = {
+        "github.event.pull_request.head.repo.full_name": "stranger/triage",
+        "secrets.DD_API_KEY": "",
+        "secrets.DD_APP_KEY_READ_ONLY": "",
+    }
+    result = run.step("reconciler-plan.yml", "plan-comment.sh", **fork)
+    assert result.returncode == 0, result.stderr
+    assert "::notice title=reconciler plan skipped::" in result.stdout
+    assert run.gh_calls() == []
+    assert not (run.repo / "plan.json").exists()
+
+
+def test_plan_step_fails_the_check_on_a_config_error_and_says_so_in_the_comment(
+    run: Run,
+) -> None:
+    assert run.step("reconciler-plan.yml", "plan-comment.sh").returncode == 0
+    (run.config / "broken.yaml").write_text("version: 1\nrules: [{name: Bad}]\n", encoding="utf-8")
+    result = run.step("reconciler-plan.yml", "plan-comment.sh")
+    assert result.returncode == 1
+    assert "broken.yaml:2:" in result.stderr
+    (comment,) = _ours(run.gh_state())
+    assert comment["body"].startswith("### Plan failed")
+    assert comment["body"].rstrip().endswith(MARKER)
+    assert "https://github.com/acme/triage/actions/runs/1234" in comment["body"]
+
+
+def test_apply_step_applies_the_plan_it_saved_and_keeps_the_log(run: Run) -> None:
+    result = run.step("reconciler-apply.yml", "apply.sh")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((run.repo / "plan.json").read_text(encoding="utf-8"))
+    log = [json.loads(line) for line in (run.repo / "apply.log").read_text().splitlines()]
+    assert len(log) == len(plan["changes"]) > 0
+    assert {entry["status"] for entry in log} == {"applied"}
+    again = run.step("reconciler-apply.yml", "apply.sh")
+    assert again.returncode == 0, again.stderr
+    assert "No changes." in again.stdout
+    assert run.gh_calls() == []
+
+
+def test_drift_step_opens_updates_then_closes_one_issue(run: Run) -> None:
+    first = run.step("reconciler-drift.yml", "drift-issue.sh")
+    assert first.returncode == 0, first.stderr
+    assert "opened a drift issue" in first.stdout
+    (issue,) = run.gh_state()["issues"]
+    assert issue["state"] == "open" and issue["title"] == "Error Tracking drift: triage/"
+    assert "### Plan: " in issue["body"] and issue["body"].rstrip().endswith(MARKER)
+
+    second = run.step("reconciler-drift.yml", "drift-issue.sh")
+    assert second.returncode == 0, second.stderr
+    assert f"updated the drift issue #{issue['number']}" in second.stdout
+    assert len(run.gh_state()["issues"]) == 1
+
+    assert run.step("reconciler-apply.yml", "apply.sh").returncode == 0
+    clean = run.step("reconciler-drift.yml", "drift-issue.sh")
+    assert clean.returncode == 0, clean.stderr
+    assert f"closed the drift issue #{issue['number']}" in clean.stdout
+    (closed,) = run.gh_state()["issues"]
+    assert closed["state"] == "closed"
+    assert any("No drift any more" in c["body"] for c in run.gh_state()["comments"])
+
+    quiet = run.step("reconciler-drift.yml", "drift-issue.sh")
+    assert quiet.returncode == 0 and "no drift" in quiet.stdout
