@@ -95,7 +95,7 @@ class _RuleSearch:
     _done: threading.Event = field(default_factory=threading.Event)
 
     def start(self, now_ms: int) -> None:
-        root = Slice(now_ms - self.rule.window_s * 1000, now_ms, tuple(self.rule.from_states))
+        root = Slice(now_ms - self.rule.window_s * 1000, now_ms, tuple(self.rule.search_states))
         self._submit([root])
 
     def wait(self) -> list[Issue] | BaseException:

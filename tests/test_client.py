@@ -930,6 +930,36 @@ def test_a_later_reset_is_a_new_window_with_its_own_allowance(fake_time: FakeTim
     assert fake_time.slept == []
 
 
+def test_requests_started_after_an_answered_one_spend_what_it_says_is_left(
+    fake_time: FakeTime,
+) -> None:
+    limiter = RateLimiter(fake_time.sleep, fake_time.clock)
+    first = limiter.wait()
+    limiter.wait()  # started before the first answer came: the API may not have counted it
+    before_second_answer = limiter.wait()
+    limiter.release({"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "10"}, first)
+    # The third answer says 1 left and nothing was started after it: exactly 1 more.
+    limiter.release({"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "10"}, before_second_answer)
+    limiter.wait()
+    assert fake_time.slept == []
+    limiter.wait()
+    assert fake_time.slept == [10.0]
+
+
+def test_an_answer_from_a_window_that_ended_does_not_hold_the_next(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(fake_time.sleep, fake_time.clock)
+    opener = limiter.wait()
+    limiter.release({"X-RateLimit-Remaining": "2", "X-RateLimit-Reset": "1"}, opener)
+    late = limiter.wait()  # answered only after the window reset
+    fake_time.now += 1.0
+    fresh = limiter.wait()
+    limiter.release({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}, late)
+    limiter.release({"X-RateLimit-Remaining": "24", "X-RateLimit-Reset": "1"}, fresh)
+    for _ in range(20):
+        limiter.wait()
+    assert fake_time.slept == []
+
+
 # --------------------------------------------------------------------------- users
 
 

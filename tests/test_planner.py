@@ -473,3 +473,42 @@ def test_unknown_target_is_an_error_with_a_suggestion() -> None:
 def test_build_plan_checks_targets() -> None:
     with pytest.raises(UnknownTargetError, match="'nope'"):
         plan_for([issue(1)], [rule("r", state=State.IGNORED)], targets=["nope"])
+
+
+# --------------------------------------------------------------------------- stranded issues
+
+
+def test_a_rule_finishes_an_issue_its_own_assignment_moved_to_acknowledged() -> None:
+    # A partial run assigned issue 1 to alice (OPEN -> ACKNOWLEDGED) and never wrote
+    # IGNORED; issue 2 was acknowledged for bob, issue 3 is an unassigned ACKNOWLEDGED.
+    issues = [
+        issue(1, State.ACKNOWLEDGED, assignee_id=ALICE),
+        issue(2, State.ACKNOWLEDGED, assignee_id=BOB),
+        issue(3, State.ACKNOWLEDGED),
+    ]
+    noise = rule("noise", state=State.IGNORED, assignee=ALICE)
+    assert noise.search_states == (State.OPEN, State.ACKNOWLEDGED)
+    plan = plan_for(issues, [noise])
+    assert rows(plan) == [("1", "state", "ACKNOWLEDGED", "IGNORED", "noise")]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        pytest.param(rule("r", state=State.IGNORED), id="no-assignee"),
+        pytest.param(rule("r", state=State.ACKNOWLEDGED, assignee=ALICE), id="acknowledges"),
+        pytest.param(
+            rule("r", state=State.IGNORED, assignee=None, assign=AssignPolicy.ALWAYS),
+            id="unassigns",
+        ),
+        pytest.param(
+            rule("r", state=State.IGNORED, assignee=ALICE, from_states=(State.IGNORED,)),
+            id="not-from-open",
+        ),
+    ],
+)
+def test_only_a_rule_whose_assignment_can_strand_widens_its_search(other: Rule) -> None:
+    assert not other.finishes_own_assignment
+    assert other.search_states == other.from_states
+    plan = plan_for([issue(1, State.ACKNOWLEDGED, assignee_id=ALICE)], [other])
+    assert [c for c in plan.changes if c.field is Field.STATE] == []

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 import click
 
+from reconciler.applier import ApplyOutcome
 from reconciler.cli.options import connection_options, parallelism_option
 from reconciler.cli.plan import emit
+from reconciler.cli.progress import ApplyProgress, StatusLine, interrupted_line, wants_progress
+from reconciler.cli.signals import sigterm_as_interrupt
 from reconciler.config import load_config
 from reconciler.engine import Connection, connect
 from reconciler.errors import ApplyRefusedError
@@ -44,12 +49,12 @@ def confirm(plan: Plan) -> None:
 
 
 class ResultLog:
-    """Appends one JSON line per result to --log-file and echoes progress; safe from
-    worker threads. A context manager: the log file is opened once for the whole run."""
+    """Appends one JSON line per result to --log-file; safe from worker threads. A
+    context manager: the file is opened once for the whole run, and closed only after
+    the applier has returned, that is after its last worker finished."""
 
-    def __init__(self, path: Path | None, progress: TextIO | None) -> None:
+    def __init__(self, path: Path | None) -> None:
         self._path = path
-        self._progress = progress
         self._lock = threading.Lock()
         self._file: TextIO | None = None
 
@@ -68,10 +73,32 @@ class ResultLog:
             if self._file is not None:
                 self._file.write(result_log_line(result, datetime.now(UTC)) + "\n")
                 self._file.flush()  # a line per result survives a crash or Ctrl-C
-            if self._progress is not None:
-                c = result.change
-                self._progress.write(f"{c.issue_id} {c.field.value}: {result.status.value}\n")
-                self._progress.flush()
+
+
+def _both(*callbacks: Callable[[ChangeResult], None] | None) -> Callable[[ChangeResult], None]:
+    chosen = [c for c in callbacks if c is not None]
+
+    def call(result: ChangeResult) -> None:
+        for callback in chosen:
+            callback(result)
+
+    return call
+
+
+def _failure_message(outcome: ApplyOutcome) -> str:
+    """Why an apply that was not interrupted exits 1."""
+    counts = outcome.counts()
+    parts = []
+    if counts["failed"]:
+        parts.append(f"{counts['failed']} failed (see the errors above)")
+    if counts["stale"]:
+        parts.append(
+            f"{counts['stale']} stale (the issue moved since the plan; plan again to see "
+            "what is still needed)"
+        )
+    if counts["skipped"]:
+        parts.append(f"{counts['skipped']} skipped")
+    return "not every change is in effect: " + ", ".join(parts)
 
 
 @click.command()
@@ -110,7 +137,11 @@ def apply(
     # The config is checked before anything touches the network.
     source: Path | Config = plan_file if plan_file is not None else load_config(paths)
     saved = isinstance(source, Path)
-    with connect(Connection(site, api_url), parallelism=parallelism) as engine:
+    rerun = f"reconciler apply --plan {plan_file}" if saved else _rerun_command(paths)
+    with (
+        sigterm_as_interrupt(),
+        connect(Connection(site, api_url), parallelism=parallelism) as engine,
+    ):
         planned = engine.load_saved(source) if isinstance(source, Path) else engine.plan(source)
         emit(planned, "text", err=fmt == "json")
         if not planned.changes:
@@ -120,14 +151,26 @@ def apply(
         planned.raise_if_unsafe(force=force)
         if not saved and not auto_approve:
             confirm(planned)
-        progress = sys.stderr if fmt == "text" and sys.stderr.isatty() else None
-        with ResultLog(log_file, progress) as log:
-            outcome = engine.apply(planned, saved=saved, on_result=log)
-    if fmt == "json":
-        click.echo(render_results_json(outcome.results).rstrip("\n"))
-    else:
-        click.echo(render_results_text(outcome.results, users=planned.users).rstrip("\n"))
+        status = StatusLine(sys.stderr) if wants_progress(sys.stderr, fmt) else None
+        progress = (
+            ApplyProgress(status, len(planned.changes), users=planned.users) if status else None
+        )
+        with ResultLog(log_file) as log:
+            outcome = engine.apply(planned, saved=saved, on_result=_both(log, progress))
+        if status is not None:
+            status.close()
+        if fmt == "json":
+            click.echo(render_results_json(outcome.results).rstrip("\n"))
+        else:
+            click.echo(render_results_text(outcome.results, users=planned.users).rstrip("\n"))
     if outcome.interrupted:
+        not_attempted = outcome.counts()["skipped"]
+        click.echo(interrupted_line(outcome.writes_sent, not_attempted, rerun), err=True)
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if not outcome.ok:
+        click.echo(f"Error: {_failure_message(outcome)}", err=True)
         raise click.exceptions.Exit(EXIT_FAILED)
+
+
+def _rerun_command(paths: tuple[Path, ...]) -> str:
+    return " ".join(["reconciler apply", *(shlex.quote(str(p)) for p in paths)])

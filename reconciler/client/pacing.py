@@ -7,6 +7,7 @@ import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 logger = logging.getLogger("reconciler.client")
 
@@ -48,6 +49,13 @@ def header_seconds(value: str | None) -> float | None:
     return None if seconds is None else min(seconds, MAX_WAIT)
 
 
+class Ticket(NamedTuple):
+    """A started request: the window it started in, and its place in that window."""
+
+    epoch: int
+    sequence: int
+
+
 class RateLimiter:
     """Client-side pacing from the API's X-RateLimit-* headers, shared by every thread.
 
@@ -64,49 +72,65 @@ class RateLimiter:
         self._window_end = 0.0
         self._left: float | None = None  # requests this client may still start in the window
         self._in_flight = 0
+        self._epoch = 0  # windows this client has seen end
+        self._started = 0  # requests started since the last one ended
 
-    def wait(self) -> None:
-        """Block until a request may start, then count it as in flight."""
+    def wait(self) -> Ticket:
+        """Block until a request may start, then count it as in flight; returns its
+        ticket, to pass to `release`."""
         while True:
             with self._lock:
                 now = self._clock()
-                if now >= self._window_end:
+                if now >= self._window_end and self._left is not None:
                     self._left = None
+                    self._epoch += 1
+                    self._started = 0
                 delay = self._paused_until - now
                 if delay <= 0:
                     if self._left is None or self._left > 0:
                         if self._left is not None:
                             self._left -= 1
                         self._in_flight += 1
-                        return
+                        self._started += 1
+                        return Ticket(self._epoch, self._started)
                     delay = self._window_end - now
             logger.debug("rate limit reached; waiting %.1fs", delay)
             self._sleep(delay)
 
-    def release(self, headers: Mapping[str, str] | None = None) -> None:
-        """A request ended (with the response's headers, when there was a response)."""
+    def release(
+        self, headers: Mapping[str, str] | None = None, ticket: Ticket | None = None
+    ) -> None:
+        """A request ended (with the response's headers, when there was a response);
+        `ticket` is what `wait` returned for it."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
-            if headers is not None:
-                self._observe(headers)
+            if headers is None:
+                return
+            if ticket is None:
+                self._observe(headers, self._in_flight)
+            # An answer to a request sent before the last reset describes the window that
+            # ended: its "0 left, reset in 1 s" would hold the new window for nothing.
+            elif ticket.epoch == self._epoch:
+                # The API counted this request when it answered; those started after it
+                # may not be counted yet, and will spend part of what it says is left.
+                self._observe(headers, self._started - ticket.sequence)
 
-    def _observe(self, headers: Mapping[str, str]) -> None:
+    def _observe(self, headers: Mapping[str, str], uncounted: int) -> None:
         remaining = header_number(headers.get("X-RateLimit-Remaining"))
         reset = header_seconds(headers.get("X-RateLimit-Reset"))
         if remaining is None or reset is None:
             return
         now = self._clock()
         end = now + reset
-        if remaining <= 0:
-            self._paused_until = max(self._paused_until, end)
-        # Requests still in flight will spend part of what the API says is left.
-        left = remaining - self._in_flight
+        left = remaining - uncounted
         # Within one window the reset counts down to the same end; a later end is a new
-        # window, whose allowance replaces the old one.
+        # window, whose allowance replaces the old one. APIs round the reset up to whole
+        # seconds, so each answer's end is a late bound: keep the earliest one seen.
         if self._left is None or end > self._window_end + 0.5:
             self._left, self._window_end = left, end
         else:
             self._left = min(self._left, left)
+            self._window_end = min(self._window_end, end)
 
     def pause(self, seconds: float) -> None:
         """Hold every thread's next request for `seconds` from now."""

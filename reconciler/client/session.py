@@ -17,7 +17,7 @@ import httpx
 
 from reconciler import __version__
 from reconciler.client import wire
-from reconciler.client.pacing import RateLimiter, RetryPolicy, header_seconds
+from reconciler.client.pacing import RateLimiter, RetryPolicy, Ticket, header_seconds
 from reconciler.client.redact import RedactingFilter, Redactor
 from reconciler.client.settings import Credentials, site_label
 from reconciler.errors import (
@@ -145,9 +145,9 @@ class Session:
         attempts = self._retry.max_attempts
         error: ReconcilerError | None = None
         for attempt in range(1, attempts + 1):
-            self._limiter.wait()
+            ticket = self._limiter.wait()
             started = self._clock()
-            outcome = self._exchange(method, path, short, content, params, budget)
+            outcome = self._exchange(method, path, short, content, params, budget, ticket)
             budget -= self._clock() - started
             wait = 0.0
             if isinstance(outcome, _Failure):
@@ -187,6 +187,7 @@ class Session:
         content: bytes | None,
         params: Mapping[str, str | int] | None,
         budget: float,
+        ticket: Ticket,
     ) -> Answer | _Failure:
         """One attempt, read whole within `budget` seconds; never raises for the network."""
         if budget <= 0:
@@ -212,7 +213,7 @@ class Session:
             logger.debug("%s %s failed: %s", method, short, type(exc).__name__)
             outcome = self._network_failure(method, short, self._describe(exc), retry=False)
         finally:
-            self._limiter.release(seen)
+            self._limiter.release(seen, ticket)
         if isinstance(outcome, Answer):
             elapsed = self._clock() - started
             logger.debug("%s %s -> %d in %.3fs", method, short, outcome.status, elapsed)

@@ -56,6 +56,29 @@ class Rule:
     resolve_regressions: bool = False
     allow_exclude: bool = False
 
+    @property
+    def finishes_own_assignment(self) -> bool:
+        """True when the rule's own assignment can move an issue it matched out of its
+        `from_states` before its state is written: assigning marks an OPEN issue
+        ACKNOWLEDGED (CONTRACT 4.6). Such a rule also matches an ACKNOWLEDGED issue
+        assigned to exactly its assignee, so a rerun finishes what a partial run left."""
+        return (
+            self.state is not None
+            and self.state is not State.ACKNOWLEDGED
+            and self.assignee is not None
+            and self.assignee.user is not None
+            and State.OPEN in self.from_states
+            and State.ACKNOWLEDGED not in self.from_states
+        )
+
+    @property
+    def search_states(self) -> tuple[State, ...]:
+        """The `states` filter of the rule's search: `from_states`, plus ACKNOWLEDGED for a
+        rule that finishes its own assignment (the planner then narrows it down)."""
+        if self.finishes_own_assignment:
+            return (*self.from_states, State.ACKNOWLEDGED)
+        return self.from_states
+
 
 @dataclass(frozen=True)
 class Pin:

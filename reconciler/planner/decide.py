@@ -39,7 +39,7 @@ def decide(config: Config, observed: Observed, now_ms: int) -> Decisions:
     for issue_id in sorted((set(returned) | set(pins)) & set(observed.issues)):
         issue = observed.issues[issue_id]
         matches = tuple(
-            RuleMatch(rule, returned=True, state_allowed=issue.state in rule.from_states)
+            RuleMatch(rule, returned=True, state_allowed=state_allowed(rule, issue, observed))
             for rule in returned.get(issue_id, ())
         )
         pin = pins.get(issue_id)
@@ -47,6 +47,20 @@ def decide(config: Config, observed: Observed, now_ms: int) -> Decisions:
         fields = _decide_issue(issue, pin, matched, observed, now_ms) if pin or matched else ()
         issues[issue_id] = IssueDecision(issue_id, issue.state, matches, pin, fields)
     return Decisions(config=config, now_ms=now_ms, issues=issues)
+
+
+def state_allowed(rule: Rule, issue: Issue, observed: Observed) -> bool:
+    """Whether the rule's `from_states` let the issue in (CONTRACT 4.1), counting an
+    ACKNOWLEDGED issue assigned to exactly the rule's assignee as OPEN for a rule that
+    finishes its own assignment: that is the state the tool's own assignment leaves
+    when a run stops between the assignee and the state write (CONTRACT 4.6). A person
+    who acknowledged such an issue by hand is treated alike."""
+    if issue.state in rule.from_states:
+        return True
+    if not rule.finishes_own_assignment or issue.state is not State.ACKNOWLEDGED:
+        return False
+    named = _named_user(rule, observed)
+    return named is not None and live_user(issue.assignee_id) == named.lower()
 
 
 def _decide_issue(

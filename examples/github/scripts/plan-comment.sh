@@ -17,7 +17,7 @@ fi
 base_args=()
 # --base (ownership moves against the base branch's config) needs a reconciler that has it;
 # the pinned version decides.
-if [ -n "${BASE_CONFIG_DIR:-}" ] && reconciler plan --help | grep -q -- '--base'; then
+if [ -n "${BASE_CONFIG_DIR:-}" ] && reconciler plan --help | grep -- '--base' >/dev/null; then
     for path in "${config_paths[@]}"; do
         if [ -e "$BASE_CONFIG_DIR/$path" ]; then
             base_args+=(--base "$BASE_CONFIG_DIR/$path")
