@@ -136,9 +136,14 @@ class _Sections:
         for index, group in enumerate(self.groups):
             self.rows.extend(change_rows(plan, group.key, group.changes, index))
         self.totals = Counter(row.section for row in self.rows)
+        self._openings = self._make_openings()
 
     def opening(self, section: str) -> str:
         """The heading, table header or `<details>` that precedes a section's rows."""
+        return self._openings[section]
+
+    def _make_openings(self) -> dict[str, str]:
+        # Built once: the budget asks for a section's opening for every row it weighs.
         openings = {
             "rules": _table_header(
                 ["Rule", "State changes", "Assignee changes", "Held", "Conflicts"], numeric=4
@@ -150,10 +155,9 @@ class _Sections:
             + _table_header(["Issue", "Field", "Winner", "Losers"]),
             "warnings": "#### Warnings\n\n",
         }
-        if section in openings:
-            return openings[section]
-        group = next(g for g in self.groups if g.key == section)
-        return _details_opening(group, self.plan)
+        for group in self.groups:
+            openings[group.key] = _details_opening(group, self.plan)
+        return openings
 
     def document(self, kept: Sequence[Row], marker: str, hint: str) -> str:
         by_section: dict[str, list[str]] = {}
