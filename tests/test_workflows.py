@@ -320,3 +320,31 @@ def test_drift_step_opens_updates_then_closes_one_issue(run: Run) -> None:
 
     quiet = run.step("reconciler-drift.yml", "drift-issue.sh")
     assert quiet.returncode == 0 and "no drift" in quiet.stdout
+
+
+def test_workflows_install_the_readme_line_pinned_to_a_tag() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r'python -m pip install "([^"]+)"', readme)
+    assert match is not None
+    requirement = match.group(1)
+    assert requirement.startswith("errortracking-reconciler @ git+https://github.com/")
+    assert re.search(r"@v\d+\.\d+\.\d+$", requirement)
+    for workflow in WORKFLOWS:
+        document = _load(workflow.read_text(encoding="utf-8"))
+        assert document["env"]["RECONCILER"] == requirement, workflow.name
+        (job,) = document["jobs"].values()
+        runs = [step.get("run", "") for step in job["steps"]]
+        assert 'python -m pip install "$RECONCILER"' in runs, workflow.name
+
+
+def test_workflows_ask_for_least_privilege() -> None:
+    wanted = {
+        "reconciler-plan.yml": {"contents": "read", "pull-requests": "write"},
+        "reconciler-apply.yml": {"contents": "read"},
+        "reconciler-drift.yml": {"contents": "read", "issues": "write"},
+    }
+    for workflow in WORKFLOWS:
+        document = _load(workflow.read_text(encoding="utf-8"))
+        assert document["permissions"] == wanted[workflow.name]
+    apply = _load((EXAMPLES / "reconciler-apply.yml").read_text(encoding="utf-8"))
+    assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
