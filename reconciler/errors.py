@@ -209,7 +209,8 @@ class NetworkError(RemoteError):
         self.path = path
         self.reason = reason
         where = f" (is {url} reachable? check DD_SITE / DD_API_URL)" if url else ""
-        super().__init__(f"{method} {path} got no answer after retrying: {reason}{where}")
+        # Retries stop at the request's deadline too, so the message does not promise them.
+        super().__init__(f"{method} {path} got no complete answer: {reason}{where}")
 
 
 class UserLookupError(PlanningError):
