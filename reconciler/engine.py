@@ -26,7 +26,20 @@ from pathlib import Path
 
 from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
 from reconciler.client import Credentials, DatadogClient, resolve_api_url, resolve_ui_host
-from reconciler.model import ChangeResult, Config, Decisions, Issue, IssueApi, Observed, Plan, Rule
+from reconciler.joint import Joint, joint
+from reconciler.model import (
+    ChangeResult,
+    Config,
+    Decisions,
+    Issue,
+    IssueApi,
+    Observed,
+    Plan,
+    Report,
+    Rule,
+    Scope,
+)
+from reconciler.ownership import build_report, ownership_delta
 from reconciler.planfile import load_plan
 from reconciler.planner import check_targets, decide, diff
 from reconciler.selection import observe, select_rule
@@ -144,6 +157,59 @@ class Engine:
             observed.raise_if_missing_pins()
         decisions = decide(config, observed, now)
         return Planned(diff(decisions, observed, targets=targets), decisions, observed)
+
+    def plan_with_base(
+        self, config: Config, base: Config, *, targets: Collection[str] = ()
+    ) -> Planned:
+        """`plan_with_decisions` for `config`, its plan carrying what changing from the
+        `base` config does to ownership; the live API is read once for both.
+
+        Raises like `plan_with_decisions` for `config`; the base config's pins whose issue
+        is gone only leave the base's numbers without them.
+        """
+        check_targets(config, targets)
+        now = self.clock()
+        shared = joint([config, base])
+        everything = self._observe_joint(shared, now)
+        observed = shared.view(everything, 0)
+        observed.raise_if_missing_pins()
+        base_observed = shared.view(everything, 1)
+        decisions = decide(config, observed, now)
+        base_decisions = decide(base, base_observed, now)
+        whole = diff(decisions, observed)
+        delta = ownership_delta(
+            everything, (whole, decisions), (diff(base_decisions, base_observed), base_decisions)
+        )
+        shown = diff(decisions, observed, targets=targets) if targets else whole
+        return Planned(dataclasses.replace(shown, ownership=delta), decisions, observed)
+
+    def report(self, config: Config, scope: Scope) -> Report:
+        """Ownership over the issues `scope` selects as it will be after `config` is
+        applied; the scope is searched with the config's rules, completely (CONTRACT 4.5).
+
+        Raises PlanFailed for what observing found; pins whose issue is gone are listed.
+        """
+        now = self.clock()
+        rule = scope.rule()
+        shared = joint([config], [rule])
+        everything = self._observe_joint(shared, now)
+        observed = shared.view(everything, 0)
+        decisions = decide(config, observed, now)
+        plan = diff(decisions, observed)
+        return build_report(
+            scope, shared.selection(everything, rule.name), plan, decisions, observed
+        )
+
+    def _observe_joint(self, shared: Joint, now_ms: int) -> Observed:
+        return observe(
+            self.api,
+            shared.config,
+            now_ms,
+            parallelism=self.parallelism,
+            api_url=self.api_url,
+            ui_host=self.ui_host,
+            references=shared.references,
+        )
 
     def plan(self, config: Config, *, targets: Collection[str] = ()) -> Plan:
         """The complete Plan for `config` against the live org (see plan_with_decisions)."""

@@ -27,10 +27,11 @@ never contains an API or application key.
     │   ├── PlanFailed             several errors found while planning, all of them
     │   ├── UnknownTargetError     a --target is neither a rule name nor an issue UUID
     │   └── StrictConflictError    conflicts under --strict
-    └── RefusedError               an apply the tool will not start
-        ├── TooManyChangesError    the plan exceeds max_changes without --force
-        ├── ApplyRefusedError      no confirmation: no terminal and no --auto-approve, or not "yes"
-        └── PlanFileError          a saved plan cannot be read, or was made against another API
+    ├── RefusedError               an apply the tool will not start
+    │   ├── TooManyChangesError    the plan exceeds max_changes without --force
+    │   ├── ApplyRefusedError      no confirmation: no terminal and no --auto-approve, or not "yes"
+    │   └── PlanFileError          a saved plan cannot be read, or was made against another API
+    └── CoverageError              a report's coverage is below its --min-coverage gate
 """
 
 from __future__ import annotations
@@ -323,3 +324,16 @@ class TooManyChangesError(RefusedError):
 
 class ApplyRefusedError(RefusedError):
     """Apply needs an explicit approval that it did not get."""
+
+
+class CoverageError(ReconcilerError):
+    """The share of owned issues after apply is below the gate `report --min-coverage` sets."""
+
+    def __init__(self, shown: str, minimum: str, owned: int, total: int) -> None:
+        self.owned = owned
+        self.total = total
+        super().__init__(
+            f"coverage after apply is {shown} ({owned} of {total} open and acknowledged "
+            f"issues owned), below --min-coverage {minimum}; assign the unowned issues the "
+            "report lists, or add rules for their services"
+        )

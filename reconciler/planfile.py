@@ -68,6 +68,7 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "held": [held.to_json() for held in plan.held],
         "conflicts": [conflict.to_json() for conflict in plan.conflicts],
         "warnings": list(plan.warnings),
+        **({"ownership": plan.ownership.to_json()} if plan.ownership is not None else {}),
         "max_changes": plan.max_changes,
         "users": {user_id: plan.users[user_id] for user_id in sorted(plan.users)},
         "ui_host": plan.ui_host,

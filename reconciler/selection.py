@@ -14,7 +14,7 @@ import gc
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -250,16 +250,18 @@ def observe(
     parallelism: int = 4,
     api_url: str = "",
     ui_host: str | None = None,
+    references: Mapping[str, Source] | None = None,
 ) -> Observed:
-    """Look up every user the config names, run every rule's selection and fetch every
-    pinned issue; `api_url` and `ui_host` say where, for the plan.
+    """Look up every user the config names (or `references` names, when given), run every
+    rule's selection and fetch every pinned issue; `api_url` and `ui_host` say where, for
+    the plan.
 
     A pin whose issue answers 404 is kept in `Observed.missing_pins` rather than
     raised, unless something else failed too: then it is one more of the errors.
     Raises PlanFailed with every error found, in config order (users first, since
     nothing is searched while one is unknown).
     """
-    users = resolve_users(api, config, parallelism=parallelism)
+    users = resolve_users(api, config, parallelism=parallelism, references=references)
     errors: list[_Failure] = []
     issues: dict[str, Issue] = {}
     selections: dict[str, frozenset[str]] = {}
@@ -334,20 +336,28 @@ def _fetch_pin(api: IssueApi, pin: Pin) -> Issue | _Missing:
         return _MISSING
 
 
-def resolve_users(api: IssueApi, config: Config, *, parallelism: int = 4) -> dict[str, User]:
-    """The active user behind every email or handle the config names (UUIDs need none).
+def resolve_users(
+    api: IssueApi,
+    config: Config,
+    *,
+    parallelism: int = 4,
+    references: Mapping[str, Source] | None = None,
+) -> dict[str, User]:
+    """The active user behind every email or handle the config names (UUIDs need none),
+    or that `references` names when given.
 
     Raises PlanFailed with every unknown or disabled user, each with FILE:LINE.
     """
-    references = sorted(config.user_references().items(), key=lambda item: _position(item[1]))
+    named = config.user_references() if references is None else references
+    ordered = sorted(named.items(), key=lambda item: _position(item[1]))
     errors: list[_Failure] = []
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        lookups = [pool.submit(_find_user, api, ref, src) for ref, src in references]
+        lookups = [pool.submit(_find_user, api, ref, src) for ref, src in ordered]
         users = _collect(lookups, 0, errors)
     _raise_all(errors)
     return {
         reference: user
-        for (reference, _), user in zip(references, users, strict=True)
+        for (reference, _), user in zip(ordered, users, strict=True)
         if user is not None
     }
 

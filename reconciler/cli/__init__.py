@@ -11,7 +11,7 @@ import click
 from reconciler import __version__
 
 # Modules, not their commands: a command named like its module would shadow it.
-from reconciler.cli import apply, demo, importer, plan, sandbox, schema
+from reconciler.cli import apply, demo, importer, plan, report, sandbox, schema
 from reconciler.errors import ConfigError, PlanFailed, ReconcilerError
 
 EXIT_ERROR = 1
@@ -78,6 +78,7 @@ for command in (
     apply.apply,
     plan.show,
     importer.import_,
+    report.report,
     sandbox.sandbox,
     demo.demo,
     schema.schema,

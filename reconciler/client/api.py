@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -27,7 +28,7 @@ _T = TypeVar("_T")
 
 _ISSUES = "/api/v2/error-tracking/issues"
 # A literal comma: `include` is an explode:false array (api-notes section 3).
-_SEARCH = f"{_ISSUES}/search?include=issue,issue.assignee"
+_SEARCH = f"{_ISSUES}/search?include=issue,issue.assignee,issue.team_owners"
 _USERS = "/api/v2/users"
 _MAX_USER_PAGES = 100  # 10,000 users matching one filter string means something is wrong
 _JSON_TYPES = ("application/json", "application/vnd.api+json")
@@ -112,7 +113,13 @@ class DatadogClient:
         for issue_id in page.missing:
             shown = self._redact(issue_id)
             logger.info("search result %s came without its issue; fetching it", shown)
-            issues[issue_id] = self.get_issue(issue_id)
+            issue = self.get_issue(issue_id)
+            found = page.counts.get(issue_id)
+            if found is not None:
+                issue = dataclasses.replace(
+                    issue, total_count=found.total_count, impacted_users=found.impacted_users
+                )
+            issues[issue_id] = issue
         return [issues[issue_id] for issue_id in page.issue_ids]
 
     def get_issue(self, issue_id: str) -> Issue:

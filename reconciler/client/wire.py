@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeGuard, TypeVar
 
 from reconciler.errors import ResponseShapeError
@@ -175,9 +175,27 @@ def _regression(value: object) -> Regression | None:
 _READABLE: frozenset[str] = frozenset()
 
 
-def parse_issue(resource: object, labels: Mapping[str, str] | None = None) -> Issue:
+@dataclass(frozen=True)
+class SearchCounts:
+    """What a search result says of its issue: events and the users they reached."""
+
+    total_count: int | None = None
+    impacted_users: int | None = None
+
+
+_NO_COUNTS = SearchCounts()
+
+
+def parse_issue(
+    resource: object,
+    labels: Mapping[str, str] | None = None,
+    teams: Mapping[str, str] | None = None,
+    counts: SearchCounts = _NO_COUNTS,
+) -> Issue:
     """An `issue` resource as an Issue, its assignee labelled from `labels` (user id ->
-    email or handle); raises ResponseShapeError on a missing id or state."""
+    email or handle), its teams named from `teams` (team id -> name), with the `counts`
+    of the search result that returned it; raises ResponseShapeError on a missing id or
+    state."""
     data = _mapping(resource, "issue")
     issue_id = _id(data, "issue")
     attributes = _mapping(data.get("attributes"), f"issue {issue_id} attributes")
@@ -197,6 +215,7 @@ def parse_issue(resource: object, labels: Mapping[str, str] | None = None) -> Is
     last_seen = _guarded(unreadable, "last_seen", _epoch_ms, attributes)
     regression = _guarded(unreadable, "regression", _regression, attributes)
     assignee_id = _related_id(relationships, "assignee")
+    team_ids = _related_ids(relationships, "team_owners")
     return Issue(
         id=issue_id,
         state=state,
@@ -213,8 +232,11 @@ def parse_issue(resource: object, labels: Mapping[str, str] | None = None) -> Is
             lang for lang in (languages if isinstance(languages, list) else []) if _text(lang)
         ),
         regression=regression,
-        team_ids=_related_ids(relationships, "team_owners"),
+        team_ids=team_ids,
         assignee_label=labels.get(assignee_id) if labels and assignee_id else None,
+        team_labels=tuple((t, teams[t]) for t in team_ids if t in teams) if teams else (),
+        total_count=counts.total_count,
+        impacted_users=counts.impacted_users,
         unreadable=frozenset(unreadable) if unreadable else _READABLE,
     )
 
@@ -241,10 +263,12 @@ def parse_issue_document(document: object) -> Issue:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """One search answer: the issue ids in result order, and the issues `included` held."""
+    """One search answer: the issue ids in result order, and the issues `included` held,
+    and each result's counts (for an issue fetched by GET when it was not included)."""
 
     issue_ids: tuple[str, ...]
     included: Mapping[str, Issue]
+    counts: Mapping[str, SearchCounts] = field(default_factory=dict)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -286,31 +310,58 @@ def parse_search_document(document: object, memo: IssueMemo | None = None) -> Se
     """
     body = _mapping(document, "response")
     ids: list[str] = []
+    counts: dict[str, SearchCounts] = {}
     for position, raw in enumerate(_list(body.get("data"), "data")):
         result = _mapping(raw, f"search result {position}")
         relationships = result.get("relationships")
         issue_id = _related_id(relationships, "issue") if _is_object(relationships) else None
         # The result id equals its issue id (api-notes section 4); use it when the link is absent.
-        ids.append(issue_id or _id(result, f"search result {position}"))
+        issue_id = issue_id or _id(result, f"search result {position}")
+        ids.append(issue_id)
+        attributes = result.get("attributes")
+        if _is_object(attributes):
+            # Some results omit impacted_users (api-notes section 4): unknown, not zero.
+            found = SearchCounts(
+                _int(attributes.get("total_count")), _int(attributes.get("impacted_users"))
+            )
+            if found != _NO_COUNTS:
+                counts[issue_id] = found
     raw_included = _list(body.get("included", []), "included")
     labels: dict[str, str] = {}
+    teams: dict[str, str] = {}
     for raw in raw_included:
-        if _is_object(raw) and raw.get("type") == "user":
+        kind = raw.get("type") if _is_object(raw) else None
+        if kind == "user":
             # The API may send an included user with every field empty: no label then.
             user = parse_user(raw)
             label = user.email or user.handle or user.name
             if label:
                 labels[user.id] = label
+        elif kind == "team":
+            team_id, name = _team(raw)
+            if team_id and name:
+                teams[team_id] = name
     included: dict[str, Issue] = {}
     for raw in raw_included:
         if _is_object(raw) and raw.get("type") == ISSUE_TYPE:
             issue = memo.known(raw) if memo is not None else None
             if issue is None:
-                issue = parse_issue(raw, labels)
+                issue_id = _text(raw.get("id"))
+                found = counts.get(issue_id, _NO_COUNTS) if issue_id else _NO_COUNTS
+                issue = parse_issue(raw, labels, teams, found)
                 if memo is not None:
                     issue = memo.keep(issue)
             included[issue.id] = issue
-    return SearchPage(issue_ids=tuple(ids), included=included)
+    return SearchPage(issue_ids=tuple(ids), included=included, counts=counts)
+
+
+def _team(resource: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """An included `team` resource's id and name (its handle when it has no name)."""
+    attributes = resource.get("attributes")
+    if not _is_object(attributes):
+        return _text(resource.get("id")), None
+    name = _text(attributes.get("name")) or _text(attributes.get("handle"))
+    return _text(resource.get("id")), name
 
 
 # --------------------------------------------------------------------------- users

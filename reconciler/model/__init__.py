@@ -13,6 +13,8 @@ reach Datadog (the real client, or a fake in tests).
   `UserReference`).
 - `decision`: what the planner decided and why (`RuleMatch`, `Hold`, `Decision`,
   `IssueDecision`, `Decisions`), before any diff; read by explain and report.
+- `moves`: what a config change does to ownership (`OwnershipDelta`, `Owned`, `Move`).
+- `report`: the ownership report (`Report`, `Scope`, `Coverage` and its rows).
 - `plan`: what the planner and the applier produce (`Change`, `Held`, `Conflict`,
   `Plan` with its policy checks `raise_if_unsafe` / `raise_if_conflicts` /
   `raise_if_other_api`, `plan_checksum`, `ChangeResult`).
@@ -43,6 +45,7 @@ from reconciler.model.live import (
     SearchRequest,
     User,
 )
+from reconciler.model.moves import Move, Owned, OwnershipDelta
 from reconciler.model.plan import (
     Change,
     ChangeResult,
@@ -51,6 +54,16 @@ from reconciler.model.plan import (
     Plan,
     issue_url,
     plan_checksum,
+)
+from reconciler.model.report import (
+    Coverage,
+    MissingPin,
+    OwnerLoad,
+    Report,
+    Scope,
+    TeamLoad,
+    TopIssue,
+    UnownedService,
 )
 from reconciler.model.samples import ConfigTest, Expectation, SampleIssue, UserReference
 
@@ -64,6 +77,7 @@ __all__ = [
     "Config",
     "ConfigTest",
     "Conflict",
+    "Coverage",
     "Decision",
     "Decisions",
     "Expectation",
@@ -75,19 +89,29 @@ __all__ = [
     "IssueApi",
     "IssueDecision",
     "IssueSummary",
+    "MissingPin",
+    "Move",
     "Observed",
+    "Owned",
+    "OwnerLoad",
+    "OwnershipDelta",
     "Persona",
     "Pin",
     "Plan",
     "Regression",
+    "Report",
     "ResultStatus",
     "Rule",
     "RuleMatch",
     "SampleIssue",
+    "Scope",
     "SearchRequest",
     "Source",
     "State",
+    "TeamLoad",
+    "TopIssue",
     "Track",
+    "UnownedService",
     "User",
     "UserReference",
     "is_uuid",

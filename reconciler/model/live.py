@@ -43,6 +43,11 @@ class Issue:
     regression: Regression | None = None
     team_ids: tuple[str, ...] = ()
     assignee_label: str | None = None  # the assignee's email or handle, when the API says
+    # (team id, name) of the owning teams the API described; a GET describes none.
+    team_labels: tuple[tuple[str, str], ...] = ()
+    # The search result's counts (a GET has none): events, and users they reached.
+    total_count: int | None = None
+    impacted_users: int | None = None
     # Guard fields ("last_seen", "regression") the API sent but the tool could not read:
     # the guards treat them as "still firing" / "regressed", never as absent (CONTRACT 4.4).
     unreadable: frozenset[str] = frozenset()
@@ -166,6 +171,12 @@ class Observed:
         }
         labels.update({user.id: user.label for user in self.users.values()})
         return labels
+
+    def team_labels(self) -> dict[str, str]:
+        """Team id -> name, for the teams the observed issues name."""
+        return {
+            team_id: name for issue in self.issues.values() for team_id, name in issue.team_labels
+        }
 
     def raise_if_missing_pins(self) -> None:
         """Raises PlanFailed with a PinNotFoundError per pin whose issue does not exist."""

@@ -17,6 +17,7 @@ from reconciler.errors import PlanFileError, StrictConflictError, TooManyChanges
 from reconciler.model.desired import Source
 from reconciler.model.enums import Field, HoldReason, ResultStatus, State
 from reconciler.model.live import IssueSummary
+from reconciler.model.moves import OwnershipDelta
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class Plan:
     config_digest: str = ""
     users: Mapping[str, str] = field(default_factory=dict)  # user id -> label, for display
     ui_host: str | None = None  # the web UI host issue links point at; None: no links
+    ownership: OwnershipDelta | None = None  # `plan --base` only
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(sorted(self.changes, key=lambda c: c.sort_key)))
