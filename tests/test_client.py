@@ -190,9 +190,11 @@ def test_recorded_search_without_include_falls_back_to_get(
     search_route, get_route = search.serve(api), get.serve(api)
     with caplog.at_level(logging.INFO, logger="reconciler.client"):
         issues = client.search(recorded_search(search))
-    assert issues == [RECORDED_RUM_ISSUE]
+    # The fetched issue keeps the search result's counts.
+    assert issues == [replace(RECORDED_RUM_ISSUE, total_count=1)]
     assert sent_json(search_route) == search.body
-    assert search_route.calls[0].request.url.params["include"] == "issue,issue.assignee"
+    include = search_route.calls[0].request.url.params["include"]
+    assert include == "issue,issue.assignee,issue.team_owners"
     assert get_route.call_count == 1
     assert f"search result {RUM_ISSUE} came without its issue" in caplog.text
 
@@ -383,8 +385,16 @@ def test_documented_search_request_and_response(
     request = SearchRequest(
         "service:orders-* AND @language:go", 1671612804000, 1671620004000, track=Track.TRACE
     )
-    # The search's `included` user labels the assignee; a GET carries no such label.
-    assert client.search(request) == [replace(DOC_ISSUE, assignee_label="user@company.com")]
+    # The search's `included` user labels the assignee and its team names the owner team;
+    # a GET carries no such label, nor the search result's counts.
+    searched = replace(
+        DOC_ISSUE,
+        assignee_label="user@company.com",
+        team_labels=(("221b0179-6447-4d03-91c3-3ca98bf60e8a", "Team Name"),),
+        total_count=82,
+        impacted_users=4,
+    )
+    assert client.search(request) == [searched]
     expected = json.loads((FIXTURES / "documented" / "search_request.json").read_text())
     assert sent_json(route) == expected
 

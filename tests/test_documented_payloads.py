@@ -87,7 +87,8 @@ def test_the_documented_request_is_what_the_client_sends(
     # Selection asks for the newest issues first: a full answer then measures density.
     expected["data"]["attributes"]["order_by"] = "FIRST_SEEN"  # type: ignore[index]
     assert sent == expected
-    assert api.calls.last.request.url.params["include"] == "issue,issue.assignee"
+    include = api.calls.last.request.url.params["include"]
+    assert include == "issue,issue.assignee,issue.team_owners"
 
 
 def test_the_documented_issue_plans_a_reopen_and_a_new_owner(

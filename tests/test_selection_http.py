@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -106,8 +107,8 @@ def test_each_issue_is_parsed_once_per_plan(
     parsed: list[str] = []
     real = wire.parse_issue
 
-    def counting(resource: object, labels: Mapping[str, str] | None = None) -> Issue:
-        issue = real(resource, labels)
+    def counting(resource: object, *args: Any) -> Issue:
+        issue = real(resource, *args)
         parsed.append(issue.id)
         return issue
 

@@ -161,7 +161,15 @@ def test_documented_issue_response_parses_into_the_exact_issue() -> None:
 def test_documented_search_response_parses_with_its_included_issue() -> None:
     page = wire.parse_search_document(documented("search_response"))
     assert page.issue_ids == (DOC_ISSUE.id,)
-    labelled = replace(DOC_ISSUE, assignee_label="user@company.com")
+    # The included user labels the assignee, the included team names the owner team, and
+    # the search result's counts ride with the issue.
+    labelled = replace(
+        DOC_ISSUE,
+        assignee_label="user@company.com",
+        team_labels=(("221b0179-6447-4d03-91c3-3ca98bf60e8a", "Team Name"),),
+        total_count=82,
+        impacted_users=4,
+    )
     assert page.included == {DOC_ISSUE.id: labelled}
     assert page.missing == ()
 
