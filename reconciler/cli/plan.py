@@ -1,4 +1,4 @@
-"""`validate`, `plan` and `show`."""
+"""`plan` and `show`."""
 
 from __future__ import annotations
 
@@ -110,17 +110,6 @@ def emit(plan: Plan, fmt: str, *, err: bool = False, look: Look = Look()) -> Non
         if notes:
             click.echo(notes, err=True)
     click.echo(render(plan, fmt, look).rstrip("\n"), err=err)
-
-
-@click.command()
-@config_paths
-def validate(paths: tuple[Path, ...]) -> None:
-    """Check the configuration offline; no network."""
-    config = load_config(paths)
-    click.echo(
-        f"Configuration is valid: {len(config.rules)} rules and {len(config.pins)} pins "
-        f"in {len(config.files)} file(s)."
-    )
 
 
 @click.command()
