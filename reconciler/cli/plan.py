@@ -31,6 +31,7 @@ from reconciler.render.markdown import (
     comment_size,
     utf8_size,
 )
+from reconciler.ruletests import check_tests
 
 EXIT_CHANGES = 2
 
@@ -114,11 +115,13 @@ def emit(plan: Plan, fmt: str, *, err: bool = False, look: Look = Look()) -> Non
 @click.command()
 @config_paths
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check the configuration offline; no network."""
+    """Check the configuration and its rule tests offline; no network."""
     config = load_config(paths)
+    check_tests(config)
+    tests = f"; {len(config.tests)} test(s) pass" if config.tests else ""
     click.echo(
         f"Configuration is valid: {len(config.rules)} rules and {len(config.pins)} pins "
-        f"in {len(config.files)} file(s)."
+        f"in {len(config.files)} file(s){tests}."
     )
 
 
