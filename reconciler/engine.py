@@ -24,8 +24,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from reconciler import client
 from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
-from reconciler.client import Credentials, DatadogClient, resolve_api_url, resolve_ui_host
 from reconciler.model import ChangeResult, Config, Decisions, Issue, IssueApi, Observed, Plan, Rule
 from reconciler.planfile import load_plan
 from reconciler.planner import check_targets, decide, diff
@@ -59,12 +59,12 @@ class Connection:
     @property
     def url(self) -> str:
         """The API base URL; raises SettingsError for an unknown site or an unsafe URL."""
-        return resolve_api_url(self.site, self.api_url, self.env)
+        return client.resolve_api_url(self.site, self.api_url, self.env)
 
     @property
     def ui_host(self) -> str | None:
         """The web UI host issue links point at, None when only an API URL is known."""
-        return resolve_ui_host(self.site, self.api_url, self.env)
+        return client.resolve_ui_host(self.site, self.api_url, self.env)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -213,13 +213,14 @@ def connect(
 
     Raises SettingsError for missing keys, an unknown site or an unsafe API URL.
     """
-    credentials = Credentials.from_env(connection.env)
+    credentials = client.Credentials.from_env(connection.env)
     url = connection.url
     ui_host = connection.ui_host
-    with DatadogClient(url, credentials) as client:
+    # The package loads httpx only on first use of the client class, here.
+    with client.DatadogClient(url, credentials) as api:
         yield Engine(
-            client,
-            api_url=client.api_url,
+            api,
+            api_url=api.api_url,
             ui_host=ui_host,
             parallelism=parallelism,
             clock=clock,

@@ -76,7 +76,13 @@ def _command_lines() -> list[tuple[str, str]]:
 
 # Shell words the scripts expand, as a run would see them. The plan script passes --base
 # only to a reconciler that lists it in `plan --help`.
-HAS_BASE = any("--base" in param.opts for param in cli.commands["plan"].params)
+def _command(name: str) -> click.Command:
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None, name
+    return command
+
+
+HAS_BASE = any("--base" in param.opts for param in _command("plan").params)
 EXPANSIONS = {
     "${config_paths[@]}": ["triage"],
     "${base_args[@]}": ["--base", "base/triage"] if HAS_BASE else [],
@@ -108,7 +114,7 @@ def test_the_scripts_have_reconciler_command_lines() -> None:
 )
 def test_command_line_parses_with_the_cli_options(source: str, line: str) -> None:
     args = _arguments(line)
-    command = cli.commands[args[0]]
+    command = _command(args[0])
     known = {opt for param in command.params for opt in param.opts}
     for arg in args[1:]:
         if arg.startswith("--"):

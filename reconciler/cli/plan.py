@@ -1,4 +1,4 @@
-"""`validate`, `plan` and `show`."""
+"""`plan` and `show`."""
 
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ from reconciler.render.markdown import (
     comment_size,
     utf8_size,
 )
-from reconciler.ruletests import check_tests
 
 EXIT_CHANGES = 2
 
@@ -110,19 +109,6 @@ def emit(plan: Plan, fmt: str, *, err: bool = False, look: Look = Look()) -> Non
         if notes:
             click.echo(notes, err=True)
     click.echo(render(plan, fmt, look).rstrip("\n"), err=err)
-
-
-@click.command()
-@config_paths
-def validate(paths: tuple[Path, ...]) -> None:
-    """Check the configuration and its rule tests offline; no network."""
-    config = load_config(paths)
-    check_tests(config)
-    tests = f"; {len(config.tests)} test(s) pass" if config.tests else ""
-    click.echo(
-        f"Configuration is valid: {len(config.rules)} rules and {len(config.pins)} pins "
-        f"in {len(config.files)} file(s){tests}."
-    )
 
 
 @click.command()

@@ -1,9 +1,9 @@
 """Rule tests: what the config decides for the sample issues of its `tests:` section.
 
-Each sample is observed offline (`samples`), decided and diffed by the planner itself
-(`planner.decide`, `planner.diff`), and the plan carried out on it the way apply would
-(the assignee first, an assignment moving an OPEN issue to ACKNOWLEDGED unless the
-config keeps its state). What it is left with is compared with the test's `expect`;
+Each sample is observed offline (`samples`) and decided by the planner itself
+(`planner.decide`); the writes the plan would hold are carried out on it the way apply
+does them (the assignee first, an assignment moving an OPEN issue to ACKNOWLEDGED
+unless the config keeps its state). What it is left with is compared with the test's `expect`;
 every difference is a config problem at the test (CONTRACT 2):
 
     t.yaml:40:5: test 'paid': expected assignee alice, got bob (rule 'web' at t.yaml:12)
@@ -18,17 +18,15 @@ from dataclasses import dataclass
 
 from reconciler.errors import ConfigError, Problem
 from reconciler.model import (
-    Change,
     Config,
     ConfigTest,
-    Decisions,
     Field,
     Issue,
     IssueDecision,
     State,
     UserReference,
 )
-from reconciler.planner import decide, diff
+from reconciler.planner.decide import decide, live_user
 from reconciler.ruletests.samples import observe_sample, offline_id, sample_issue
 from reconciler.ruletests.wording import because, labels
 
@@ -41,45 +39,44 @@ EVALUATED_AT_MS = 1_800_000_000_000
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the config leaves one sample with, and the decisions and plan behind it."""
+    """What the config leaves one sample with, and the decisions behind it."""
 
     state: State
     assignee: str | None  # an offline user id (see `samples.offline_id`)
     entry: IssueDecision | None  # None: no rule returned the sample and no pin names it
-    changes: tuple[Change, ...]
 
 
 def outcome_of(config: Config, test: ConfigTest, now_ms: int = EVALUATED_AT_MS) -> Outcome:
-    """Decide, diff and apply the config to the test's sample alone.
+    """Decide for the test's sample alone, and carry the decisions out on it.
 
     Raises UserLookupError only if the config names a user it does not list, which a
     loaded config cannot.
     """
     observed = observe_sample(config, test, now_ms)
-    decisions = decide(config, observed, now_ms)
     [issue] = observed.issues.values()
-    plan = diff(decisions, observed)
-    state, assignee = _applied(issue, plan.changes)
-    return Outcome(state, assignee, _entry(decisions, issue.id), plan.changes)
+    entry = decide(config, observed, now_ms).issues.get(issue.id)
+    if entry is None or not (entry.pin or entry.matched_rules):
+        return Outcome(issue.state, issue.assignee_id, None)
+    state, assignee = _applied(issue, entry)
+    return Outcome(state, assignee, entry)
 
 
-def _entry(decisions: Decisions, issue_id: str) -> IssueDecision | None:
-    entry = decisions.issues.get(issue_id)
-    return entry if entry is not None and (entry.pin or entry.matched_rules) else None
+def _applied(issue: Issue, entry: IssueDecision) -> tuple[State, str | None]:
+    """The sample's state and assignee once the plan's writes are done (CONTRACT 4.6).
 
-
-def _applied(issue: Issue, changes: tuple[Change, ...]) -> tuple[State, str | None]:
-    """The sample's state and assignee after apply wrote `changes` (CONTRACT 4.6)."""
+    A field is written when it is decided, not held, and differs, as `diff` plans it.
+    """
     state, assignee = issue.state, issue.assignee_id
-    for change in changes:  # sorted: the assignee before the state
-        if change.field is Field.ASSIGNEE:
-            assignee = change.after
-            if change.after is not None and state is State.OPEN:
-                # Assigning marks an OPEN issue ACKNOWLEDGED; apply writes back a
-                # state the config explicitly keeps.
-                state = change.keep_state or State.ACKNOWLEDGED
-        else:
-            state = State(str(change.after))
+    wanted = entry.decision(Field.ASSIGNEE)
+    if wanted is not None and wanted.held is None and wanted.wanted != live_user(assignee):
+        assignee = wanted.wanted
+        if assignee is not None and state is State.OPEN:
+            # Assigning marks an OPEN issue ACKNOWLEDGED; apply writes back a state
+            # the config explicitly keeps.
+            state = wanted.keep_state or State.ACKNOWLEDGED
+    decided = entry.decision(Field.STATE)
+    if decided is not None and decided.held is None and decided.wanted is not None:
+        state = State(decided.wanted)
     return state, assignee
 
 

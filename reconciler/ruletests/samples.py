@@ -22,7 +22,6 @@ from reconciler.model import (
     User,
     in_persona,
 )
-from reconciler.planner import iso_utc
 from reconciler.query import MatchAll, Node, matches, parse
 
 # Never a UUID, so a sample that does not name its issue id meets no pin.
@@ -41,7 +40,8 @@ def sample_issue(test: ConfigTest, now_ms: int) -> Issue:
     user = sample.assignee.assignee.user
     first_seen = now_ms - sample.first_seen_ago_s * 1000
     last_seen = now_ms - sample.last_seen_ago_s * 1000
-    regression = Regression(iso_utc(first_seen), iso_utc(last_seen)) if sample.regressed else None
+    # The guard reads only that a regression exists; its times are for display.
+    regression = Regression("", "") if sample.regressed else None
     return Issue(
         id=sample.id or f"{SAMPLE_ID_PREFIX}{test.name}",
         state=sample.state,
