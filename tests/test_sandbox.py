@@ -9,8 +9,8 @@ from reconciler.model import State
 from reconciler.sandbox import RunningSandbox, Store
 
 # The fixtures module is a plugin too (pytest_plugins below); rewrite it before importing.
-pytest.register_assert_rewrite("tests.sandbox_fixtures")
-from tests.sandbox_fixtures import (  # noqa: E402
+pytest.register_assert_rewrite("sandbox_fixtures")
+from sandbox_fixtures import (  # noqa: E402
     ALICE,
     BOB,
     DAY_MS,
@@ -25,7 +25,7 @@ from tests.sandbox_fixtures import (  # noqa: E402
     search_body,
 )
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+pytest_plugins = ["sandbox_fixtures"]
 
 SEARCH = "/api/v2/error-tracking/issues/search"
 JSONAPI = "application/vnd.api+json"

@@ -7,8 +7,8 @@ import pytest
 
 from reconciler.sandbox import Knobs, Store, serve_in_thread
 
-pytest.register_assert_rewrite("tests.sandbox_fixtures")
-from tests.sandbox_fixtures import (  # noqa: E402
+pytest.register_assert_rewrite("sandbox_fixtures")
+from sandbox_fixtures import (  # noqa: E402
     KEYS,
     OPEN_ID,
     FakeClock,
