@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from reconciler.model import State
-from reconciler.sandbox import RunningSandbox, Store
-
-# The fixtures module is a plugin too (pytest_plugins below); rewrite it before importing.
-pytest.register_assert_rewrite("sandbox_fixtures")
-from sandbox_fixtures import (  # noqa: E402
+from sandbox_fixtures import (
     ALICE,
     BOB,
     DAY_MS,
@@ -24,6 +18,9 @@ from sandbox_fixtures import (  # noqa: E402
     UNKNOWN_ID,
     search_body,
 )
+
+from reconciler.model import State
+from reconciler.sandbox import RunningSandbox, Store
 
 pytest_plugins = ["sandbox_fixtures"]
 

@@ -48,11 +48,7 @@ from datadog_api_client.v2.model.search_issues_include_query_parameter_item impo
     SearchIssuesIncludeQueryParameterItem,
 )
 from datadog_api_client.v2.model.users_response import UsersResponse
-
-from reconciler.sandbox import RunningSandbox
-
-pytest.register_assert_rewrite("sandbox_fixtures")
-from sandbox_fixtures import (  # noqa: E402
+from sandbox_fixtures import (
     ALICE,
     BOB,
     DAY_MS,
@@ -63,6 +59,8 @@ from sandbox_fixtures import (  # noqa: E402
     RESOLVED_ID,
     UNKNOWN_ID,
 )
+
+from reconciler.sandbox import RunningSandbox
 
 pytest_plugins = ["sandbox_fixtures"]
 

@@ -17,11 +17,7 @@ import httpx
 import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
-
-from reconciler.sandbox import RunningSandbox
-
-pytest.register_assert_rewrite("sandbox_fixtures")
-from sandbox_fixtures import (  # noqa: E402
+from sandbox_fixtures import (
     BOB,
     OPEN_ID,
     REGRESSED_ID,
@@ -29,6 +25,8 @@ from sandbox_fixtures import (  # noqa: E402
     UNKNOWN_ID,
     search_body,
 )
+
+from reconciler.sandbox import RunningSandbox
 
 pytest_plugins = ["sandbox_fixtures"]
 
