@@ -13,7 +13,7 @@ from typing import TextIO
 import click
 
 from reconciler.applier import ApplyOutcome
-from reconciler.cli.options import connection_options, parallelism_option
+from reconciler.cli.options import connection_options, parallelism_option, target_options
 from reconciler.cli.plan import emit
 from reconciler.cli.progress import ApplyProgress, StatusLine, interrupted_line, wants_progress
 from reconciler.cli.signals import sigterm_as_interrupt
@@ -21,6 +21,7 @@ from reconciler.config import load_config
 from reconciler.engine import Connection, connect
 from reconciler.errors import ApplyRefusedError
 from reconciler.model import ChangeResult, Config, Plan
+from reconciler.planner import check_targets
 from reconciler.render import render_results_json, render_results_text, result_log_line
 
 EXIT_FAILED = 1
@@ -119,6 +120,7 @@ def _failure_message(outcome: ApplyOutcome) -> str:
     help="Append one JSON line per result.",
 )
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@target_options
 @connection_options
 def apply(
     paths: tuple[Path, ...],
@@ -128,22 +130,39 @@ def apply(
     parallelism: int,
     log_file: Path | None,
     fmt: str,
+    strict: bool,
+    targets: tuple[str, ...],
     site: str | None,
     api_url: str | None,
 ) -> None:
     """Plan, show, confirm, then send only the writes that are needed."""
     if bool(paths) == bool(plan_file):
         raise click.UsageError("give either configuration PATHs or --plan FILE")
-    # The config is checked before anything touches the network.
+    if plan_file is not None and targets:
+        # The saved plan was reviewed whole; a narrower one is reviewed as its own file.
+        raise click.UsageError(
+            "--target cannot be combined with --plan: a saved plan is applied whole, as it "
+            "was reviewed. Save a narrower plan with `reconciler plan PATH... --target "
+            "ID_OR_RULE --out FILE` and apply that"
+        )
+    # The config and the targets are checked before anything touches the network.
     source: Path | Config = plan_file if plan_file is not None else load_config(paths)
+    if isinstance(source, Config):
+        check_targets(source, targets)
     saved = isinstance(source, Path)
-    rerun = f"reconciler apply --plan {plan_file}" if saved else _rerun_command(paths)
+    rerun = f"reconciler apply --plan {plan_file}" if saved else _rerun_command(paths, targets)
     with (
         sigterm_as_interrupt(),
         connect(Connection(site, api_url), parallelism=parallelism) as engine,
     ):
-        planned = engine.load_saved(source) if isinstance(source, Path) else engine.plan(source)
+        planned = (
+            engine.load_saved(source)
+            if isinstance(source, Path)
+            else engine.plan(source, targets=targets)
+        )
         emit(planned, "text", err=fmt == "json")
+        if strict:
+            planned.raise_if_conflicts()
         if not planned.changes:
             if fmt == "json":
                 click.echo(render_results_json(()).rstrip("\n"))
@@ -172,5 +191,6 @@ def apply(
         raise click.exceptions.Exit(EXIT_FAILED)
 
 
-def _rerun_command(paths: tuple[Path, ...]) -> str:
-    return " ".join(["reconciler apply", *(shlex.quote(str(p)) for p in paths)])
+def _rerun_command(paths: tuple[Path, ...], targets: tuple[str, ...]) -> str:
+    words = [str(p) for p in paths] + [w for t in targets for w in ("--target", t)]
+    return " ".join(["reconciler apply", *(shlex.quote(w) for w in words)])

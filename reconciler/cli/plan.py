@@ -15,6 +15,7 @@ from reconciler.cli.options import (
     connection_options,
     markdown_options,
     parallelism_option,
+    target_options,
     use_color,
 )
 from reconciler.config import load_config
@@ -122,14 +123,7 @@ def emit(plan: Plan, fmt: str, *, err: bool = False, look: Look = Look()) -> Non
     is_flag=True,
     help="Exit 2 when there are changes.",
 )
-@click.option("--strict", is_flag=True, help="Treat any conflict between rules as an error.")
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="ID_OR_RULE",
-    help="Limit the plan to this issue id or rule (repeatable).",
-)
+@target_options
 @parallelism_option
 @markdown_options
 @connection_options

@@ -24,7 +24,7 @@ from reconciler.model import (
     Rule,
 )
 from reconciler.planner.decide import live_user
-from reconciler.planner.targets import Targets, check_targets
+from reconciler.planner.targets import Targets, check_targets, unmatched_target_warnings
 
 
 def iso_utc(ms: int) -> str:
@@ -51,7 +51,10 @@ def diff(decisions: Decisions, observed: Observed, *, targets: Collection[str] =
         conflicts=tuple(
             c for c in _conflicts(in_scope) if target.keeps(c.issue_id, c.winner, *c.losers)
         ),
-        warnings=tuple(text for i, rule, text in warnings if target.keeps(i, rule)),
+        warnings=(
+            *(text for i, rule, text in warnings if target.keeps(i, rule)),
+            *_target_warnings(decisions, targets),
+        ),
         issues_in_scope=len(kept),
         max_changes=config.max_changes,
         generated_at=iso_utc(decisions.now_ms),
@@ -60,6 +63,15 @@ def diff(decisions: Decisions, observed: Observed, *, targets: Collection[str] =
         users=observed.labels(),
         ui_host=observed.ui_host,
     )
+
+
+def _target_warnings(decisions: Decisions, targets: Collection[str]) -> list[str]:
+    in_scope = decisions.in_scope
+    issue_ids = {entry.issue_id for entry in in_scope}
+    # A pin whose issue was not fetched is matched: its own warning says what happened.
+    issue_ids.update(pin.issue_id.lower() for pin in decisions.config.pins)
+    matched = {name for entry in in_scope for name in _rule_names(entry)}
+    return unmatched_target_warnings(targets, issue_ids, matched)
 
 
 def _rule_names(entry: IssueDecision) -> list[str]:
