@@ -29,6 +29,7 @@ from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
 from reconciler.model import ChangeResult, Config, Decisions, Issue, IssueApi, Observed, Plan, Rule
 from reconciler.planfile import load_plan
 from reconciler.planner import check_targets, decide, diff
+from reconciler.ruletests import check_tests
 from reconciler.selection import observe, select_rule
 
 __all__ = [
@@ -133,10 +134,11 @@ class Engine:
     ) -> Planned:
         """Observe, decide and diff: a complete Plan with its decisions and observations.
 
-        Raises UnknownTargetError for a bad target (before any request), PlanFailed for
-        what observing found, including pins whose issue is gone unless
-        `allow_missing_pins` (a report lists them instead).
+        Raises ConfigError for a failed rule test and UnknownTargetError for a bad target
+        (both before any request), PlanFailed for what observing found, including pins
+        whose issue is gone unless `allow_missing_pins` (a report lists them instead).
         """
+        check_tests(config)
         check_targets(config, targets)
         now = self.clock()
         observed = self.observe(config, now)

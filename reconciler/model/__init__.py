@@ -24,6 +24,7 @@ from reconciler.model.decision import Decision, Decisions, Hold, IssueDecision, 
 from reconciler.model.desired import Assignee, Config, Pin, Rule, Source
 from reconciler.model.enums import (
     DEFAULT_FROM_STATES,
+    PERSONA_PLATFORMS,
     SEARCH_CAP,
     AssignPolicy,
     Field,
@@ -32,6 +33,7 @@ from reconciler.model.enums import (
     ResultStatus,
     State,
     Track,
+    in_persona,
     is_uuid,
 )
 from reconciler.model.live import (
@@ -56,6 +58,7 @@ from reconciler.model.samples import ConfigTest, Expectation, SampleIssue, UserR
 
 __all__ = [
     "DEFAULT_FROM_STATES",
+    "PERSONA_PLATFORMS",
     "SEARCH_CAP",
     "AssignPolicy",
     "Assignee",
@@ -90,6 +93,7 @@ __all__ = [
     "Track",
     "User",
     "UserReference",
+    "in_persona",
     "is_uuid",
     "issue_url",
     "plan_checksum",
