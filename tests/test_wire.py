@@ -59,7 +59,7 @@ IGNORE_OAUTH_WARNING = pytest.mark.filterwarnings("ignore:Unsupported scheme typ
 
 
 def spec_request(method: str, path: str, body: object = None) -> MockRequest:
-    data = None if body is None else json.dumps(body)
+    data = None if body is None else json.dumps(body).encode()
     return MockRequest(SERVER, method, path, data=data, content_type="application/json")
 
 
