@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from reconciler.client import Credentials, DatadogClient, RetryPolicy
+from reconciler import client
 from reconciler.errors import ReconcilerError
 from reconciler.model import SearchRequest, State, Track
 
@@ -66,7 +66,7 @@ STATUSES = [200, 201, 204, 301, 302, 400, 401, 403, 404, 409, 429, 500, 502, 503
 HEADER_VALUES = ["1e9", "inf", "-inf", "nan", "-1", "0", "1", "0.2", "", "soon", "9" * 400]
 CONTENT_TYPES = ["application/json", "application/vnd.api+json", "text/html", "", "x/" + APP_KEY]
 
-CALLS: list[tuple[str, Callable[[DatadogClient], object]]] = [
+CALLS: list[tuple[str, Callable[[client.DatadogClient], object]]] = [
     ("search", lambda c: c.search(SearchRequest("*", 1, 2, track=Track.RUM))),
     ("get_issue", lambda c: c.get_issue(ISSUE)),
     ("set_state", lambda c: c.set_state(ISSUE, State.RESOLVED)),
@@ -143,16 +143,16 @@ def run_one(rng: random.Random) -> tuple[str, str]:
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    client = DatadogClient(
+    api = client.DatadogClient(
         "https://api.datadoghq.com",
-        Credentials(API_KEY, APP_KEY),
+        client.Credentials(API_KEY, APP_KEY),
         transport=httpx.MockTransport(handler),
-        retry=RetryPolicy(max_attempts=3),
+        retry=client.RetryPolicy(max_attempts=3),
         sleep=sleep,
         clock=lambda: now[0],
     )
     try:
-        call(client)
+        call(api)
     except ReconcilerError as exc:
         text = f"{exc} {exc!r}"
         if API_KEY in text or APP_KEY in text:
@@ -161,7 +161,7 @@ def run_one(rng: random.Random) -> tuple[str, str]:
     except BaseException:  # the fuzzer's whole point: anything else is a finding
         return "traceback", f"{name}: {traceback.format_exc()}"
     finally:
-        client.close()
+        api.close()
     return "value", ""
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
-from reconciler.client import Credentials, DatadogClient
+from reconciler import client
 from reconciler.engine import ApplyOutcome, Engine
 from reconciler.model import (
     SEARCH_CAP,
@@ -73,12 +73,12 @@ class SelectionRow:
 
 
 @contextmanager
-def _sandbox(store: Store, knobs: Knobs) -> Iterator[tuple[RunningSandbox, DatadogClient]]:
+def _sandbox(store: Store, knobs: Knobs) -> Iterator[tuple[RunningSandbox, client.DatadogClient]]:
     with (
         serve_in_thread(store, knobs) as running,
-        DatadogClient(running.url, Credentials.from_env(ENV)) as client,
+        client.DatadogClient(running.url, client.Credentials.from_env(ENV)) as api,
     ):
-        yield running, client
+        yield running, api
 
 
 def _engine(api: IssueApi, api_url: str, parallelism: int) -> Engine:
@@ -86,10 +86,10 @@ def _engine(api: IssueApi, api_url: str, parallelism: int) -> Engine:
 
 
 def make_plan(
-    config: Config, client: DatadogClient, *, parallelism: int, targets: tuple[str, ...] = ()
+    config: Config, api: client.DatadogClient, *, parallelism: int, targets: tuple[str, ...] = ()
 ) -> Plan:
     """A complete plan, as `reconciler plan` makes it."""
-    return _engine(client, client.api_url, parallelism).plan(config, targets=targets)
+    return _engine(api, api.api_url, parallelism).plan(config, targets=targets)
 
 
 def _timed(call: Callable[[], _T]) -> tuple[_T, float]:
@@ -100,8 +100,8 @@ def _timed(call: Callable[[], _T]) -> tuple[_T, float]:
 
 def measure_plan(workload: Workload, parallelism: int, knobs: Knobs) -> tuple[Row, Plan]:
     """Plan once against a fresh org; the row counts every request the plan sent."""
-    with _sandbox(workload.fresh_store(), knobs) as (running, client):
-        plan, wall = _timed(lambda: make_plan(workload.config, client, parallelism=parallelism))
+    with _sandbox(workload.fresh_store(), knobs) as (running, api):
+        plan, wall = _timed(lambda: make_plan(workload.config, api, parallelism=parallelism))
         requests = running.store.request_count()
         check(running.store.write_count() == 0, "plan sent a write")
     summary = plan.summary()
@@ -119,12 +119,12 @@ class ApplyRun:
 
 def measure_apply(workload: Workload, parallelism: int, knobs: Knobs) -> ApplyRun:
     """Plan (not timed), apply at `parallelism`, then plan and apply again: both must be empty."""
-    with _sandbox(workload.fresh_store(), knobs) as (running, client):
+    with _sandbox(workload.fresh_store(), knobs) as (running, api):
         store = running.store
-        plan = make_plan(workload.config, client, parallelism=max(parallelism, 4))
+        plan = make_plan(workload.config, api, parallelism=max(parallelism, 4))
         check(bool(plan.changes), "the first plan has no changes: nothing to measure")
         store.reset_counts()
-        outcome, wall = _timed(lambda: _apply(plan, client, parallelism))
+        outcome, wall = _timed(lambda: _apply(plan, api, parallelism))
         counts = outcome.counts()
         check(outcome.ok, f"apply at parallelism {parallelism} did not apply everything: {counts}")
         writes, requests = store.write_count(), store.request_count()
@@ -137,7 +137,7 @@ def measure_apply(workload: Workload, parallelism: int, knobs: Knobs) -> ApplyRu
         )
         store.reset_counts()
         second, replan_wall = _timed(
-            lambda: make_plan(workload.config, client, parallelism=parallelism)
+            lambda: make_plan(workload.config, api, parallelism=parallelism)
         )
         if second.changes:
             raise CheckFailed(
@@ -146,7 +146,7 @@ def measure_apply(workload: Workload, parallelism: int, knobs: Knobs) -> ApplyRu
             )
         replan_requests = store.request_count()
         store.reset_counts()
-        again = _apply(second, client, parallelism)
+        again = _apply(second, api, parallelism)
         check(store.write_count() == 0, f"the second apply sent {store.write_count()} writes")
         check(again.ok, f"the second apply failed: {again.counts()}")
         replan_row = Row(
@@ -159,23 +159,23 @@ def measure_apply(workload: Workload, parallelism: int, knobs: Knobs) -> ApplyRu
     return ApplyRun(apply_row, replan_row)
 
 
-def _apply(plan: Plan, client: DatadogClient, parallelism: int) -> ApplyOutcome:
-    return _engine(client, client.api_url, parallelism).apply(plan)
+def _apply(plan: Plan, api: client.DatadogClient, parallelism: int) -> ApplyOutcome:
+    return _engine(api, api.api_url, parallelism).apply(plan)
 
 
 def measure_selection(workload: Workload, knobs: Knobs) -> list[SelectionRow]:
     """Complete each rule's selection alone, counting search calls and issues returned."""
     rows: list[SelectionRow] = []
-    with _sandbox(workload.fresh_store(), knobs) as (_, client):
+    with _sandbox(workload.fresh_store(), knobs) as (_, api):
         for rule in workload.config.rules:
-            rows.append(_select(client, rule))
+            rows.append(_select(api, rule))
     return rows
 
 
-def _select(client: DatadogClient, rule: Rule) -> SelectionRow:
-    counting = CountingApi(client)
+def _select(api: client.DatadogClient, rule: Rule) -> SelectionRow:
+    counting = CountingApi(api)
     now_ms = int(time.time() * 1000)
-    engine = _engine(counting, client.api_url, 1)
+    engine = _engine(counting, api.api_url, 1)
     found, wall = _timed(lambda: engine.select(rule, now_ms))
     check(
         counting.calls == 1 or counting.largest >= SEARCH_CAP,
@@ -198,14 +198,14 @@ def measure_rate_limit(
     """Plan and apply (limited to `targets`) under the sandbox's rate limit; nothing may fail."""
     statuses = StatusCounter(httpx.HTTPTransport())
     with serve_in_thread(workload.fresh_store(), knobs) as running:
-        credentials = Credentials.from_env(ENV)
-        with DatadogClient(running.url, credentials, transport=statuses) as client:
+        credentials = client.Credentials.from_env(ENV)
+        with client.DatadogClient(running.url, credentials, transport=statuses) as api:
             plan, plan_wall = _timed(
-                lambda: make_plan(workload.config, client, parallelism=parallelism, targets=targets)
+                lambda: make_plan(workload.config, api, parallelism=parallelism, targets=targets)
             )
             plan_429s, plan_requests = statuses.counts[429], running.store.request_count()
             running.store.reset_counts()
-            outcome, apply_wall = _timed(lambda: _apply(plan, client, parallelism))
+            outcome, apply_wall = _timed(lambda: _apply(plan, api, parallelism))
             apply_requests = running.store.request_count()
     check(outcome.ok, f"apply under the rate limit did not apply everything: {outcome.counts()}")
     apply_429s = statuses.counts[429] - plan_429s

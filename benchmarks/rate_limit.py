@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-from reconciler.client import Credentials, DatadogClient
+from reconciler import client
 from reconciler.model import State
 from reconciler.sandbox import Knobs, Store, generate_org, serve_in_thread
 from reconciler.sandbox.data import now_ms
@@ -78,14 +78,14 @@ def main() -> None:
     statuses = StatusCounter()
     with serve_in_thread(Store.from_org(org), knobs) as running:
         port = int(running.url.rsplit(":", 1)[1])
-        credentials = Credentials("bench-api-key", "bench-app-key")
+        credentials = client.Credentials("bench-api-key", "bench-app-key")
         with (
             ConnectionCounter(port) as connections,
-            DatadogClient(running.url, credentials, transport=statuses) as client,
+            client.DatadogClient(running.url, credentials, transport=statuses) as api,
             ThreadPoolExecutor(args.parallelism) as pool,
         ):
             started = time.perf_counter()
-            written = list(pool.map(lambda i: client.set_state(i, State.IGNORED), ids))
+            written = list(pool.map(lambda i: api.set_state(i, State.IGNORED), ids))
             wall = time.perf_counter() - started
     floor = len(ids) / args.limit
     print(f"writes           {len(written)} at parallelism {args.parallelism}")

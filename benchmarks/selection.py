@@ -30,14 +30,14 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
-from reconciler.client import Credentials, DatadogClient
+from reconciler import client
 from reconciler.errors import TruncatedSelectionError
 from reconciler.model import SEARCH_CAP, Issue, Rule, SearchRequest, Source, State, Track
 from reconciler.sandbox import Knobs, SandboxIssue, Store, serve_in_thread
 from reconciler.selection import select_rule
 
 WINDOW_S = 30 * 86_400
-KEYS = Credentials("bench-api-key", "bench-app-key")
+KEYS = client.Credentials("bench-api-key", "bench-app-key")
 
 
 def uid(n: int) -> str:
@@ -124,8 +124,8 @@ def sandbox(
 class Counting:
     """The client, counting searches (and passing parse-once through)."""
 
-    def __init__(self, client: DatadogClient) -> None:
-        self.client = client
+    def __init__(self, api: client.DatadogClient) -> None:
+        self.client = api
         self.searches = 0
 
     def search(self, request: SearchRequest) -> list[Issue]:
@@ -165,8 +165,8 @@ def rule() -> Rule:
 
 
 def measure(url: str, now_ms: int, parallelism: int, scenario: str, total: int) -> Row:
-    with DatadogClient(url, KEYS, pool_size=max(parallelism, 10)) as client:
-        api = Counting(client)
+    with client.DatadogClient(url, KEYS, pool_size=max(parallelism, 10)) as api_client:
+        api = Counting(api_client)
         started = time.perf_counter()
         note = ""
         try:

@@ -24,8 +24,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from reconciler import client
 from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
-from reconciler.client import Credentials, DatadogClient, resolve_api_url, resolve_ui_host
 from reconciler.joint import Joint, joint
 from reconciler.model import (
     ChangeResult,
@@ -42,6 +42,7 @@ from reconciler.model import (
 from reconciler.ownership import build_report, ownership_delta
 from reconciler.planfile import load_plan
 from reconciler.planner import check_targets, decide, diff
+from reconciler.ruletests import check_tests
 from reconciler.selection import observe, select_rule
 
 __all__ = [
@@ -71,12 +72,12 @@ class Connection:
     @property
     def url(self) -> str:
         """The API base URL; raises SettingsError for an unknown site or an unsafe URL."""
-        return resolve_api_url(self.site, self.api_url, self.env)
+        return client.resolve_api_url(self.site, self.api_url, self.env)
 
     @property
     def ui_host(self) -> str | None:
         """The web UI host issue links point at, None when only an API URL is known."""
-        return resolve_ui_host(self.site, self.api_url, self.env)
+        return client.resolve_ui_host(self.site, self.api_url, self.env)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,10 +147,11 @@ class Engine:
     ) -> Planned:
         """Observe, decide and diff: a complete Plan with its decisions and observations.
 
-        Raises UnknownTargetError for a bad target (before any request), PlanFailed for
-        what observing found, including pins whose issue is gone unless
-        `allow_missing_pins` (a report lists them instead).
+        Raises ConfigError for a failed rule test and UnknownTargetError for a bad target
+        (both before any request), PlanFailed for what observing found, including pins
+        whose issue is gone unless `allow_missing_pins` (a report lists them instead).
         """
+        check_tests(config)
         check_targets(config, targets)
         now = self.clock()
         observed = self.observe(config, now)
@@ -164,9 +166,11 @@ class Engine:
         """`plan_with_decisions` for `config`, its plan carrying what changing from the
         `base` config does to ownership; the live API is read once for both.
 
-        Raises like `plan_with_decisions` for `config`; the base config's pins whose issue
-        is gone only leave the base's numbers without them.
+        Raises like `plan_with_decisions` for `config` (the base config's rule tests are
+        the base branch's business); the base config's pins whose issue is gone only leave
+        the base's numbers without them.
         """
+        check_tests(config)
         check_targets(config, targets)
         now = self.clock()
         shared = joint([config, base])
@@ -187,8 +191,10 @@ class Engine:
         """Ownership over the issues `scope` selects as it will be after `config` is
         applied; the scope is searched with the config's rules, completely (CONTRACT 4.5).
 
-        Raises PlanFailed for what observing found; pins whose issue is gone are listed.
+        Raises ConfigError for a failed rule test (before any request), PlanFailed for
+        what observing found; pins whose issue is gone are listed.
         """
+        check_tests(config)
         now = self.clock()
         rule = scope.rule()
         shared = joint([config], [rule])
@@ -277,13 +283,14 @@ def connect(
 
     Raises SettingsError for missing keys, an unknown site or an unsafe API URL.
     """
-    credentials = Credentials.from_env(connection.env)
+    credentials = client.Credentials.from_env(connection.env)
     url = connection.url
     ui_host = connection.ui_host
-    with DatadogClient(url, credentials) as client:
+    # The package loads httpx only on first use of the client class, here.
+    with client.DatadogClient(url, credentials) as api:
         yield Engine(
-            client,
-            api_url=client.api_url,
+            api,
+            api_url=api.api_url,
             ui_host=ui_host,
             parallelism=parallelism,
             clock=clock,

@@ -387,7 +387,7 @@ def test_interrupt_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     def interrupted(paths: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("reconciler.cli.plan.load_config", interrupted)
+    monkeypatch.setattr("reconciler.cli.validate.load_config", interrupted)
     assert run(["validate", str(write(tmp_path, OWNERSHIP))]).exit_code == 130
 
 

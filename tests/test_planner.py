@@ -475,6 +475,34 @@ def test_build_plan_checks_targets() -> None:
         plan_for([issue(1)], [rule("r", state=State.IGNORED)], targets=["nope"])
 
 
+def test_a_target_id_that_no_pin_or_rule_covers_is_a_warning() -> None:
+    plan = plan_for([issue(1)], [rule("r", state=State.IGNORED)], targets=[uid(9), uid(1)])
+    assert rows(plan) == [("1", "state", "OPEN", "IGNORED", "r")]
+    assert plan.warnings == (
+        f"--target {uid(9)!r} matches no pin and no issue a rule selected; "
+        "nothing is targeted by it",
+    )
+
+
+def test_a_target_rule_that_matched_no_issue_is_a_warning() -> None:
+    rules = [rule("a", state=State.IGNORED), rule("idle", state=State.ACKNOWLEDGED)]
+    plan = plan_for([issue(1)], rules, selections={"a": [1], "idle": []}, targets=["idle", "idle"])
+    assert plan.changes == ()
+    assert plan.warnings == (
+        "--target 'idle' names a rule that matched no issue; nothing is targeted by it",
+    )
+
+
+def test_targets_that_match_give_no_warning_even_without_changes() -> None:
+    # Already in the wanted state: matched, nothing to do, nothing to warn about.
+    issues = [issue(1, state=State.IGNORED), issue(2)]
+    rules = [rule("r", state=State.IGNORED, from_states=(State.OPEN, State.IGNORED))]
+    pins = [pin(2, state=State.ACKNOWLEDGED)]
+    plan = plan_for(issues, rules, pins, selections={"r": [1]}, targets=["r", uid(1), uid(2)])
+    assert plan.warnings == ()
+    assert rows(plan) == [("2", "state", "OPEN", "ACKNOWLEDGED", None)]
+
+
 # --------------------------------------------------------------------------- stranded issues
 
 

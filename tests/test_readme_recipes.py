@@ -47,9 +47,12 @@ def _resolve(args: list[str]) -> tuple[click.Command, list[str], list[str]]:
     """The click command an argument list names, the names, and the rest of the list."""
     command: click.Command = cli
     names = []
-    while isinstance(command, click.Group) and args and args[0] in command.commands:
+    while isinstance(command, click.Group) and args:
+        sub = command.get_command(click.Context(command), args[0])
+        if sub is None:
+            break
         names.append(args[0])
-        command, args = command.commands[args[0]], args[1:]
+        command, args = sub, args[1:]
     return command, names, args
 
 

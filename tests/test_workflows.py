@@ -76,7 +76,13 @@ def _command_lines() -> list[tuple[str, str]]:
 
 # Shell words the scripts expand, as a run would see them. The plan script passes --base
 # only to a reconciler that lists it in `plan --help`.
-HAS_BASE = any("--base" in param.opts for param in cli.commands["plan"].params)
+def _command(name: str) -> click.Command:
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None, name
+    return command
+
+
+HAS_BASE = any("--base" in param.opts for param in _command("plan").params)
 EXPANSIONS = {
     "${config_paths[@]}": ["triage"],
     "${base_args[@]}": ["--base", "base/triage"] if HAS_BASE else [],
@@ -108,7 +114,7 @@ def test_the_scripts_have_reconciler_command_lines() -> None:
 )
 def test_command_line_parses_with_the_cli_options(source: str, line: str) -> None:
     args = _arguments(line)
-    command = cli.commands[args[0]]
+    command = _command(args[0])
     known = {opt for param in command.params for opt in param.opts}
     for arg in args[1:]:
         if arg.startswith("--"):
@@ -119,6 +125,15 @@ def test_command_line_parses_with_the_cli_options(source: str, line: str) -> Non
 
 
 # --- the script steps against the sandbox, with a fake gh --------------------------------
+
+
+# A shim's first line: append its arguments to the log file named first, as one JSON line.
+RECORD = (
+    f'"{sys.executable}" -c "import json, sys; '
+    "open(sys.argv[1], 'a').write(json.dumps(sys.argv[2:]) + chr(10))\""
+)
+# A reconciler shim's last line: the CLI of this checkout.
+REAL = f'exec "{sys.executable}" -m reconciler "$@"'
 
 
 class Run:
@@ -136,21 +151,26 @@ class Run:
         shutil.copytree(self.config, self.repo / ".reconciler-base" / "triage")
         self.bin = tmp_path / "bin"
         self.bin.mkdir()
-        self._shim("gh", f'exec "{sys.executable}" "{FAKE_GH}" "$@"')
-        self._shim("reconciler", f'exec "{sys.executable}" -m reconciler "$@"')
+        self.shim("gh", f'exec "{sys.executable}" "{FAKE_GH}" "$@"')
+        self.reconciler_log = tmp_path / "reconciler-calls.jsonl"
+        self.shim("reconciler", f'{RECORD} "{self.reconciler_log}" "$@"\n{REAL}')
         self.state = tmp_path / "gh-state.json"
         self.state.write_text(json.dumps({"comments": [], "issues": []}), encoding="utf-8")
         self.log = tmp_path / "gh-calls.jsonl"
         self.log.touch()
         self.sandbox = sandbox
 
-    def _shim(self, name: str, line: str) -> None:
+    def shim(self, name: str, line: str) -> None:
         path = self.bin / name
         path.write_text(f"#!/bin/sh\n{line}\n", encoding="utf-8")
         path.chmod(0o755)
 
     def gh_state(self) -> dict[str, Any]:
         return json.loads(self.state.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+    def reconciler_calls(self) -> list[list[str]]:
+        lines = self.reconciler_log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
 
     def gh_calls(self) -> list[list[str]]:
         lines = self.log.read_text(encoding="utf-8").splitlines()
@@ -255,6 +275,70 @@ def test_plan_step_creates_the_comment_then_updates_the_same_one(run: Run) -> No
         "PATCH",
         f"repos/{REPOSITORY}/issues/comments/{comment['id']}",
     ]
+
+
+def _plan_calls(run: Run) -> list[list[str]]:
+    """The `reconciler plan` command lines the step ran, `plan --help` left out."""
+    return [
+        args for args in run.reconciler_calls() if args[:1] == ["plan"] and "--help" not in args
+    ]
+
+
+def test_plan_step_passes_the_base_config_exactly_when_plan_has_base(run: Run) -> None:
+    result = run.step("reconciler-plan.yml", "plan-comment.sh")
+    assert result.returncode == 0, result.stderr
+    assert "posted the plan comment" in result.stdout
+    assert ["plan", "--help"] in run.reconciler_calls()
+    (args,) = _plan_calls(run)
+    if HAS_BASE:
+        assert args[args.index("--base") + 1] == ".reconciler-base/triage/"
+    else:
+        assert "--base" not in args
+
+
+def test_plan_step_leaves_base_out_when_plan_help_does_not_list_it(run: Run) -> None:
+    # A pinned reconciler from before `plan --base`: its help has no such option.
+    older = 'if [ "$1 $2" = "plan --help" ]; then'
+    hide = f'{older} "{sys.executable}" -m reconciler plan --help | grep -v -- --base; exit 0; fi'
+    run.shim("reconciler", f'{RECORD} "{run.reconciler_log}" "$@"\n{hide}\n{REAL}')
+    result = run.step("reconciler-plan.yml", "plan-comment.sh")
+    assert result.returncode == 0, result.stderr
+    (args,) = _plan_calls(run)
+    assert "--base" not in args
+    (comment,) = _ours(run.gh_state())
+    assert comment["body"].startswith("### Plan: ")
+
+
+def test_plan_step_passes_base_when_plan_help_lists_it(run: Run) -> None:
+    # The script's side alone, whatever this checkout's CLI has: a reconciler whose help
+    # lists --base gets it, with the base branch's copy of each config path. The shim
+    # drops `--base X` before the real CLI runs, which may not have the option yet.
+    help_line = (
+        'if [ "$1 $2" = "plan --help" ]; then '
+        f'"{sys.executable}" -m reconciler plan --help; echo "  --base PATH"; exit 0; fi'
+    )
+    drop_base = (
+        "n=$#; while [ $n -gt 0 ]; do a=$1; shift; n=$((n-1)); "
+        'if [ "$a" = --base ]; then shift; n=$((n-1)); else set -- "$@" "$a"; fi; done'
+    )
+    shim = [f'{RECORD} "{run.reconciler_log}" "$@"', help_line, drop_base, REAL]
+    run.shim("reconciler", "\n".join(shim))
+    result = run.step("reconciler-plan.yml", "plan-comment.sh")
+    assert result.returncode == 0, result.stderr
+    (args,) = _plan_calls(run)
+    assert args[:3] == ["plan", "triage/", "--base"]
+    assert args[3] == ".reconciler-base/triage/"
+    assert args.count("--base") == 1
+
+
+def test_plan_step_leaves_base_out_when_the_base_branch_has_no_config(run: Run) -> None:
+    # The pull request that adds the config: the base branch has none yet.
+    shutil.rmtree(run.repo / ".reconciler-base" / "triage")
+    result = run.step("reconciler-plan.yml", "plan-comment.sh")
+    assert result.returncode == 0, result.stderr
+    (args,) = _plan_calls(run)
+    assert "--base" not in args
+    assert "posted the plan comment" in result.stdout
 
 
 def test_plan_step_skips_a_fork_without_secrets(run: Run) -> None:

@@ -13,7 +13,8 @@ from typing import TextIO
 import click
 
 from reconciler.applier import ApplyOutcome
-from reconciler.cli.options import connection_options, parallelism_option
+from reconciler.cli.options import connection_options, parallelism_option, target_options
+from reconciler.cli.output import check_log, open_log
 from reconciler.cli.plan import emit
 from reconciler.cli.progress import ApplyProgress, StatusLine, interrupted_line, wants_progress
 from reconciler.cli.signals import sigterm_as_interrupt
@@ -21,6 +22,7 @@ from reconciler.config import load_config
 from reconciler.engine import Connection, connect
 from reconciler.errors import ApplyRefusedError
 from reconciler.model import ChangeResult, Config, Plan
+from reconciler.planner import check_targets
 from reconciler.render import render_results_json, render_results_text, result_log_line
 
 EXIT_FAILED = 1
@@ -53,14 +55,14 @@ class ResultLog:
     context manager: the file is opened once for the whole run, and closed only after
     the applier has returned, that is after its last worker finished."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: str | None) -> None:
         self._path = path
         self._lock = threading.Lock()
         self._file: TextIO | None = None
 
     def __enter__(self) -> ResultLog:
         if self._path is not None:
-            self._file = self._path.open("a", encoding="utf-8")
+            self._file = open_log(self._path)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -115,10 +117,12 @@ def _failure_message(outcome: ApplyOutcome) -> str:
 @parallelism_option
 @click.option(
     "--log-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Append one JSON line per result.",
+    type=click.Path(allow_dash=True),
+    metavar="FILE",
+    help="Append one JSON line per result (a file; '-' is refused).",
 )
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@target_options
 @connection_options
 def apply(
     paths: tuple[Path, ...],
@@ -126,24 +130,42 @@ def apply(
     auto_approve: bool,
     force: bool,
     parallelism: int,
-    log_file: Path | None,
+    log_file: str | None,
     fmt: str,
+    strict: bool,
+    targets: tuple[str, ...],
     site: str | None,
     api_url: str | None,
 ) -> None:
     """Plan, show, confirm, then send only the writes that are needed."""
     if bool(paths) == bool(plan_file):
         raise click.UsageError("give either configuration PATHs or --plan FILE")
-    # The config is checked before anything touches the network.
+    if plan_file is not None and targets:
+        # The saved plan was reviewed whole; a narrower one is reviewed as its own file.
+        raise click.UsageError(
+            "--target cannot be combined with --plan: a saved plan is applied whole, as it "
+            "was reviewed. Save a narrower plan with `reconciler plan PATH... --target "
+            "ID_OR_RULE --out FILE` and apply that"
+        )
+    check_log(log_file)
+    # The config and the targets are checked before anything touches the network.
     source: Path | Config = plan_file if plan_file is not None else load_config(paths)
+    if isinstance(source, Config):
+        check_targets(source, targets)
     saved = isinstance(source, Path)
-    rerun = f"reconciler apply --plan {plan_file}" if saved else _rerun_command(paths)
+    rerun = f"reconciler apply --plan {plan_file}" if saved else _rerun_command(paths, targets)
     with (
         sigterm_as_interrupt(),
         connect(Connection(site, api_url), parallelism=parallelism) as engine,
     ):
-        planned = engine.load_saved(source) if isinstance(source, Path) else engine.plan(source)
+        planned = (
+            engine.load_saved(source)
+            if isinstance(source, Path)
+            else engine.plan(source, targets=targets)
+        )
         emit(planned, "text", err=fmt == "json")
+        if strict:
+            planned.raise_if_conflicts()
         if not planned.changes:
             if fmt == "json":
                 click.echo(render_results_json(()).rstrip("\n"))
@@ -172,5 +194,6 @@ def apply(
         raise click.exceptions.Exit(EXIT_FAILED)
 
 
-def _rerun_command(paths: tuple[Path, ...]) -> str:
-    return " ".join(["reconciler apply", *(shlex.quote(str(p)) for p in paths)])
+def _rerun_command(paths: tuple[Path, ...], targets: tuple[str, ...]) -> str:
+    words = [str(p) for p in paths] + [w for t in targets for w in ("--target", t)]
+    return " ".join(["reconciler apply", *(shlex.quote(w) for w in words)])

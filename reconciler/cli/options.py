@@ -45,6 +45,22 @@ def parallelism_option(func: F) -> F:
     )(func)
 
 
+def target_options(func: F) -> F:
+    """`--strict` (conflicts are errors) and `--target` (limit to issue ids or rules), as
+    `plan` and `apply` share them."""
+    func = click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ID_OR_RULE",
+        help="Limit the plan to this issue id or rule (repeatable).",
+    )(func)
+    func = click.option(
+        "--strict", is_flag=True, help="Treat any conflict between rules as an error."
+    )(func)
+    return func
+
+
 def markdown_options(func: F) -> F:
     """`--max-chars` (the Markdown budget) and `--links` (issue links in the text plan)."""
     func = click.option(

@@ -2,16 +2,16 @@
 
 This package is the library's one network seam (besides the sandbox).
 `DatadogClient` implements `model.IssueApi`; pass `transport=` to talk to anything
-else (respx in tests, the in-process sandbox). The JSON:API mapping is in
-`reconciler.client.wire`.
+else (respx in tests, the in-process sandbox). The JSON:API mapping is
+`wire`, in this package.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reconciler.client.pacing import RateLimiter, RetryPolicy
-from reconciler.client.settings import (
+from .pacing import RateLimiter, RetryPolicy
+from .settings import (
     DEFAULT_SITE,
     SITES,
     Credentials,
@@ -21,7 +21,7 @@ from reconciler.client.settings import (
 )
 
 if TYPE_CHECKING:
-    from reconciler.client.api import DatadogClient
+    from .api import DatadogClient
 
 __all__ = [
     "DEFAULT_SITE",
@@ -40,7 +40,7 @@ def __getattr__(name: str) -> object:
     # httpx (about 40 ms to import) loads with the client, not with the package: the
     # offline commands use the settings alone.
     if name == "DatadogClient":
-        from reconciler.client.api import DatadogClient
+        from .api import DatadogClient
 
         return DatadogClient
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

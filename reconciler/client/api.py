@@ -14,15 +14,16 @@ from urllib.parse import quote
 
 import httpx
 
-from reconciler.client import wire
-from reconciler.client.pacing import RetryPolicy
-from reconciler.client.session import DEFAULT_DEADLINE, DEFAULT_POOL_SIZE, Answer, Session
-from reconciler.client.settings import Credentials
-from reconciler.client.users import USERS_PAGE_SIZE, pick_user, user_keys
 from reconciler.errors import ResponseShapeError
 from reconciler.model import Issue, SearchRequest, State, User
 
-logger = logging.getLogger("reconciler.client")
+from . import wire
+from .pacing import RetryPolicy
+from .session import DEFAULT_DEADLINE, DEFAULT_POOL_SIZE, Answer, Session
+from .settings import Credentials
+from .users import USERS_PAGE_SIZE, pick_user, user_keys
+
+logger = logging.getLogger(__package__)
 
 _T = TypeVar("_T")
 

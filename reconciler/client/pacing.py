@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-logger = logging.getLogger("reconciler.client")
+logger = logging.getLogger(__package__)
 
 
 @dataclass(frozen=True)

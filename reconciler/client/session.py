@@ -16,10 +16,6 @@ from dataclasses import dataclass
 import httpx
 
 from reconciler import __version__
-from reconciler.client import wire
-from reconciler.client.pacing import RateLimiter, RetryPolicy, Ticket, header_seconds
-from reconciler.client.redact import RedactingFilter, Redactor
-from reconciler.client.settings import Credentials, site_label
 from reconciler.errors import (
     ApiError,
     AuthError,
@@ -33,7 +29,12 @@ from reconciler.errors import (
     UnexpectedStatusError,
 )
 
-logger = logging.getLogger("reconciler.client")
+from . import wire
+from .pacing import RateLimiter, RetryPolicy, Ticket, header_seconds
+from .redact import RedactingFilter, Redactor
+from .settings import Credentials, site_label
+
+logger = logging.getLogger(__package__)
 # A logger's filters see only the records logged on it, so each of httpcore's is named.
 _LIBRARY_LOGGERS = (
     "httpx",

@@ -26,6 +26,7 @@ from reconciler.model.decision import Decision, Decisions, Hold, IssueDecision, 
 from reconciler.model.desired import Assignee, Config, Pin, Rule, Source
 from reconciler.model.enums import (
     DEFAULT_FROM_STATES,
+    PERSONA_PLATFORMS,
     SEARCH_CAP,
     AssignPolicy,
     Field,
@@ -34,6 +35,7 @@ from reconciler.model.enums import (
     ResultStatus,
     State,
     Track,
+    in_persona,
     is_uuid,
 )
 from reconciler.model.live import (
@@ -69,6 +71,7 @@ from reconciler.model.samples import ConfigTest, Expectation, SampleIssue, UserR
 
 __all__ = [
     "DEFAULT_FROM_STATES",
+    "PERSONA_PLATFORMS",
     "SEARCH_CAP",
     "AssignPolicy",
     "Assignee",
@@ -114,6 +117,7 @@ __all__ = [
     "UnownedService",
     "User",
     "UserReference",
+    "in_persona",
     "is_uuid",
     "issue_url",
     "plan_checksum",

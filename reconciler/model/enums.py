@@ -2,7 +2,7 @@
 
 Enum values are spelled as the API and the config spell them. Alongside them
 live a rule's default `from_states` by target state, the search endpoint's
-result cap, and the test for a user or issue UUID.
+result cap, the platforms each persona returns, and the test for a user or issue UUID.
 """
 
 from __future__ import annotations
@@ -67,6 +67,19 @@ DEFAULT_FROM_STATES: Mapping[State | None, tuple[State, ...]] = {
     State.OPEN: (),
     None: (State.OPEN, State.ACKNOWLEDGED),
 }
+
+# Which issue platforms each persona returns (ALL returns every issue).
+PERSONA_PLATFORMS: Mapping[Persona, frozenset[str]] = {
+    Persona.BROWSER: frozenset({"BROWSER"}),
+    Persona.MOBILE: frozenset({"ANDROID", "IOS", "FLUTTER", "REACT_NATIVE", "ROKU"}),
+    Persona.BACKEND: frozenset({"BACKEND", "UNKNOWN"}),
+}
+
+
+def in_persona(platform: str | None, persona: Persona) -> bool:
+    """Whether a search with this persona returns an issue of this platform."""
+    return persona is Persona.ALL or platform in PERSONA_PLATFORMS[persona]
+
 
 SEARCH_CAP = 100  # the search endpoint returns at most this many issues, with no cursor
 

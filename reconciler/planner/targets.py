@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from reconciler.errors import UnknownTargetError
@@ -42,3 +42,23 @@ class Targets:
         if not self.issue_ids and not self.rules:
             return True
         return issue_id.lower() in self.issue_ids or any(r in self.rules for r in rules)
+
+
+def unmatched_target_warnings(
+    targets: Iterable[str], issue_ids: Collection[str], matched_rules: Collection[str]
+) -> list[str]:
+    """A warning for each target that keeps nothing, in the order given: an issue id that
+    is not in `issue_ids` (those pins name or rules matched), or a rule that matched no
+    issue. Without it, such a target reads as `No changes.`, as if it were up to date."""
+    warnings = []
+    for target in dict.fromkeys(targets):
+        if is_uuid(target) and target.lower() not in issue_ids:
+            warnings.append(
+                f"--target {target!r} matches no pin and no issue a rule selected; "
+                "nothing is targeted by it"
+            )
+        elif not is_uuid(target) and target not in matched_rules:
+            warnings.append(
+                f"--target {target!r} names a rule that matched no issue; nothing is targeted by it"
+            )
+    return warnings

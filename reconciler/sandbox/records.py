@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.model import Persona, Regression, State, Track
+from reconciler.model import PERSONA_PLATFORMS, Persona, Regression, State, Track, in_persona
 
-MOBILE_PLATFORMS = frozenset({"ANDROID", "IOS", "FLUTTER", "REACT_NATIVE", "ROKU"})
-BROWSER_PLATFORMS = frozenset({"BROWSER"})
-BACKEND_PLATFORMS = frozenset({"BACKEND", "UNKNOWN"})
+MOBILE_PLATFORMS = PERSONA_PLATFORMS[Persona.MOBILE]
+BROWSER_PLATFORMS = PERSONA_PLATFORMS[Persona.BROWSER]
+BACKEND_PLATFORMS = PERSONA_PLATFORMS[Persona.BACKEND]
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,7 @@ class SandboxIssue:
 
     def in_persona(self, persona: Persona) -> bool:
         """True when the issue's platform belongs to the persona."""
-        if persona is Persona.ALL:
-            return True
-        if persona is Persona.BROWSER:
-            return self.platform in BROWSER_PLATFORMS
-        if persona is Persona.MOBILE:
-            return self.platform in MOBILE_PLATFORMS
-        return self.platform in BACKEND_PLATFORMS
+        return in_persona(self.platform, persona)
 
 
 def default_track(platform: str) -> Track:
