@@ -129,6 +129,15 @@ def emit(plan: Plan, fmt: str, *, err: bool = False, look: Look = Look()) -> Non
     help="Exit 2 when there are changes.",
 )
 @target_options
+@click.option(
+    "--base",
+    "base",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="The config as on the pull request's base branch (repeatable): also show what "
+    "changing from it does to ownership.",
+)
 @parallelism_option
 @markdown_options
 @connection_options
@@ -139,6 +148,7 @@ def plan(
     detailed_exitcode: bool,
     strict: bool,
     targets: tuple[str, ...],
+    base: tuple[Path, ...],
     parallelism: int,
     max_chars: int,
     links: bool,
@@ -153,10 +163,14 @@ def plan(
         full_plan_hint=full_plan_hint(out, os.environ),
     )
     config = load_config(paths)
+    base_config = load_config(base) if base else None
     check_targets(config, targets)
     check_output(out, "--out")
     with connect(Connection(site, api_url), parallelism=parallelism) as engine:
-        result = engine.plan(config, targets=targets)
+        if base_config is None:
+            result = engine.plan(config, targets=targets)
+        else:
+            result = engine.plan_with_base(config, base_config, targets=targets).plan
     if strict and result.conflicts:
         emit(result, "text", err=True)
         result.raise_if_conflicts()

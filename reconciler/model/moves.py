@@ -64,6 +64,6 @@ class OwnershipDelta:
                 net[move.after] = net.get(move.after, 0) + 1
             if move.before is not None:
                 net[move.before] = net.get(move.before, 0) - 1
-        return sorted(
-            ((user, n) for user, n in net.items() if n), key=lambda item: (-abs(item[1]), item[0])
-        )
+        changed = [(user, n) for user, n in net.items() if n]
+        # Gains before losses of the same size, then by id: the order is stable.
+        return sorted(changed, key=lambda item: (-abs(item[1]), -item[1], item[0]))

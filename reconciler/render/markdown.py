@@ -14,6 +14,7 @@ every rule keeps examples. A footer says what was left out and where the full pl
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,10 +28,12 @@ from reconciler.render.markdown_rows import (
     change_rows,
     conflict_rows,
     held_rows,
+    issue_cell,
     owner_rows,
     rule_rows,
     warning_rows,
 )
+from reconciler.render.moves import ownership_markdown
 
 # GitHub refuses a comment body over 65,536 characters; the default leaves room for a
 # workflow to add a line of its own.
@@ -186,9 +189,12 @@ class _Sections:
         return f"### {plan_summary_line(self.plan)}"
 
     def _ownership(self) -> list[str]:
-        # The place for what `plan --base` finds the config change does to ownership: it
-        # belongs right under the verdict, before any detail. Plans without a base have none.
-        return []
+        # What `plan --base` finds the config change does to ownership belongs right under
+        # the verdict, before any detail; it is summary, bounded, and always kept.
+        if self.plan.ownership is None:
+            return []
+        issue = functools.partial(issue_cell, self.plan)
+        return [ownership_markdown(self.plan.ownership, self.plan.users, issue)]
 
     def _footer(self, by_section: dict[str, list[str]], hint: str) -> str:
         left_out = []

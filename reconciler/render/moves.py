@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from reconciler.model import OwnershipDelta
+from reconciler.model import OwnershipDelta, is_uuid
 from reconciler.render.common import clean, plural
 from reconciler.render.inert import escape
 from reconciler.render.report import percent
@@ -63,7 +63,7 @@ def ownership_markdown(
     issue id (linked to its Datadog page when the plan knows the UI host)."""
     lines = [f"**Ownership:** {coverage_change(delta, '→')}"]
     if delta.moves:
-        moves = owner_moves(delta, users, MARKDOWN_OWNERS, escape)
+        moves = owner_moves(delta, users, MARKDOWN_OWNERS, _user)
         lines.append(f"**Owner moves** ({plural(len(delta.moves), 'issue')}): {moves}")
     unowned = delta.newly_unowned
     if unowned:
@@ -72,3 +72,8 @@ def ownership_markdown(
         tail = f", and {more} more (the JSON plan lists every move)" if more > 0 else ""
         lines.append(f"**Newly unowned:** {plural(len(unowned), 'issue')}: {listed}{tail}")
     return "<br>\n".join(lines)
+
+
+def _user(label: str) -> str:
+    """A user's label made inert; a bare UUID (no label known) as code."""
+    return f"`{label}`" if is_uuid(label) else escape(label)

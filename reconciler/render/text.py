@@ -15,6 +15,7 @@ from reconciler.render.common import (
     results_summary_line,
     value_label,
 )
+from reconciler.render.moves import ownership_text
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -83,6 +84,8 @@ def _note_sections(plan: Plan, paint: Paint) -> list[list[str]]:
         sections.append(_held_section(plan, paint))
     if plan.conflicts:
         sections.append(_conflict_section(plan, paint))
+    if plan.ownership is not None:
+        sections.append(ownership_text(plan.ownership, plan.users))
     return sections
 
 
