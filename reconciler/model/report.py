@@ -119,11 +119,11 @@ class UnownedService:
     top: tuple[TopIssue, ...]
 
     def to_json(self) -> dict[str, Any]:
+        # CONTRACT 8 names exactly these keys; impacted users only order the groups.
         return {
             "service": self.service,
             "issues": self.issues,
             "events": self.events,
-            "impacted_users": self.impacted_users,
             "top": [issue.to_json() for issue in self.top],
         }
 
