@@ -8,7 +8,8 @@ never contains an API or application key.
     ├── InputError                 the configuration or a command-line value is invalid
     │   ├── ConfigError            the YAML is invalid (every problem, FILE:LINE:COL)
     │   ├── QuerySyntaxError       an event-search query does not parse
-    │   └── DurationError          a duration is not <int><s|m|h|d|w> (also a ValueError)
+    │   ├── DurationError          a duration is not <int><s|m|h|d|w> (also a ValueError)
+    │   └── OutputPathError        an --out or --log-file path cannot be written
     ├── SettingsError              a missing key, an unknown site or an unsafe API URL
     ├── RemoteError                talking to the Datadog API failed
     │   ├── ApiError               the API answered with an error
@@ -112,6 +113,16 @@ class DurationError(InputError, ValueError):
             f"{text!r} is not a duration: {reason}; write a positive integer followed by "
             "s, m, h, d or w, e.g. 30d"
         )
+
+
+class OutputPathError(InputError):
+    """An `--out` or `--log-file` path cannot be written; says which and what to do."""
+
+    def __init__(self, option: str, path: str, reason: str) -> None:
+        self.option = option
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {option} {path}: {reason}")
 
 
 class ApiError(RemoteError):

@@ -2,7 +2,9 @@
 
 It holds issues and users, answers searches with a simple predicate and the
 real 100-issue cap, records every call, behaves like the API when an OPEN issue
-is assigned (it becomes ACKNOWLEDGED), and raises injected errors on demand.
+is assigned (it becomes ACKNOWLEDGED), raises injected errors on demand, runs a
+hook before every call (to block or interrupt) and can answer a write with a lie.
+mypy checks it against the `IssueApi` protocol at the bottom of this module.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ import fnmatch
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from reconciler.errors import NotFoundError, ReconcilerError, UserLookupError
-from reconciler.model import SEARCH_CAP, Issue, SearchRequest, State, User
+from reconciler.model import SEARCH_CAP, Issue, IssueApi, SearchRequest, State, User
 
 SearchPredicate = Callable[[SearchRequest, Issue], bool]
+# hook(method, key) runs before a call is recorded: key is the issue id, query or reference.
+Hook = Callable[[str, str], None]
 
 _ISSUES = "/api/v2/error-tracking/issues"
 
@@ -66,12 +71,17 @@ class FakeIssueApi:
         users: Iterable[User] = (),
         *,
         predicate: SearchPredicate = default_predicate,
+        hook: Hook | None = None,
     ) -> None:
         self.issues: dict[str, Issue] = {issue.id: issue for issue in issues}
         self.users: list[User] = list(users)
         self.predicate = predicate
+        self.hook = hook
         self.calls: list[Call] = []
-        self._errors: dict[tuple[str | None, str], ReconcilerError] = {}
+        # (method or None for every method, key) -> the error that call raises
+        self.errors: dict[tuple[str | None, str], ReconcilerError] = {}
+        # method -> what a write's 200 shows instead of the stored issue (a lying answer)
+        self.answers: dict[str, Callable[[Issue], Issue]] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ test helpers
@@ -79,7 +89,7 @@ class FakeIssueApi:
     def fail(self, key: str, error: ReconcilerError, *, method: str | None = None) -> None:
         """Raise `error` on calls about `key` (an issue id, a search query or a user
         reference), for every method or only `method`."""
-        self._errors[(method, key)] = error
+        self.errors[(method, key)] = error
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -95,11 +105,18 @@ class FakeIssueApi:
             ]
 
     def _record(self, method: str, key: str, *args: object) -> None:
+        # Outside the lock: a hook may block until other calls arrive.
+        if self.hook is not None:
+            self.hook(method, key)
         with self._lock:
             self.calls.append(Call(method, args))
-            error = self._errors.get((method, key)) or self._errors.get((None, key))
+            error = self.errors.get((method, key)) or self.errors.get((None, key))
         if error is not None:
             raise error
+
+    def _answer(self, method: str, issue: Issue) -> Issue:
+        tamper = self.answers.get(method)
+        return tamper(issue) if tamper is not None else issue
 
     def _issue(self, verb: str, path: str, issue_id: str) -> Issue:
         try:
@@ -125,7 +142,7 @@ class FakeIssueApi:
         with self._lock:
             issue = self._issue("PUT", f"{_ISSUES}/{issue_id}/state", issue_id)
             self.issues[issue_id] = replace(issue, state=state)
-            return self.issues[issue_id]
+            return self._answer("set_state", self.issues[issue_id])
 
     def set_assignee(self, issue_id: str, user_id: str) -> Issue:
         self._record("set_assignee", issue_id, issue_id, user_id)
@@ -134,7 +151,7 @@ class FakeIssueApi:
             # Like the real API: assigning marks an OPEN issue as reviewed.
             state = State.ACKNOWLEDGED if issue.state is State.OPEN else issue.state
             self.issues[issue_id] = replace(issue, assignee_id=user_id, state=state)
-            return self.issues[issue_id]
+            return self._answer("set_assignee", self.issues[issue_id])
 
     def remove_assignee(self, issue_id: str) -> None:
         self._record("remove_assignee", issue_id, issue_id)
@@ -150,3 +167,8 @@ class FakeIssueApi:
             if wanted in ((user.email or "").lower(), (user.handle or "").lower()):
                 return user
         raise UserLookupError(reference, "matches no Datadog user (check the email or handle)")
+
+
+if TYPE_CHECKING:
+    # The one fake of the API, checked against the protocol it stands in for.
+    _CONFORMS: IssueApi = FakeIssueApi()

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+from fakes import Call, FakeIssueApi, Hook
 
 from reconciler.applier import ApplyOutcome, Cancellation, apply_plan
 from reconciler.errors import NotFoundError, ReconcilerError, ServerError
@@ -16,10 +16,8 @@ from reconciler.model import (
     Issue,
     Plan,
     ResultStatus,
-    SearchRequest,
     Source,
     State,
-    User,
 )
 
 ISSUE_A = "0a1b2c3d-0000-4000-8000-000000000001"
@@ -29,67 +27,10 @@ ALICE = "11111111-aaaa-4aaa-8aaa-111111111111"
 BOB = "22222222-bbbb-4bbb-8bbb-222222222222"
 SRC = Source("triage.yaml", 3, 5)
 
-Hook = Callable[[str, str], None]
 
-
-class FakeApi:
-    """Issues in memory; assigning an OPEN issue marks it ACKNOWLEDGED, like the API.
-
-    `hook(method, issue_id)` runs before every call (to raise, block or interrupt).
-    """
-
-    def __init__(self, *issues: Issue, hook: Hook | None = None) -> None:
-        self.issues = {issue.id: issue for issue in issues}
-        self.calls: list[tuple[str, str, object]] = []
-        self.hook = hook
-        self.errors: dict[tuple[str, str], ReconcilerError] = {}
-        # method -> what the answer shows instead of the stored issue (a lying 200)
-        self.answers: dict[str, Callable[[Issue], Issue]] = {}
-        self._lock = threading.Lock()
-
-    def _answer(self, method: str, issue: Issue) -> Issue:
-        tamper = self.answers.get(method)
-        return tamper(issue) if tamper is not None else issue
-
-    def _enter(self, method: str, issue_id: str, arg: object = None) -> Issue:
-        if self.hook is not None:
-            self.hook(method, issue_id)
-        with self._lock:
-            self.calls.append((method, issue_id, arg))
-        error = self.errors.get((method, issue_id))
-        if error is not None:
-            raise error
-        if issue_id not in self.issues:
-            raise NotFoundError("GET", f"/issues/{issue_id}", 404, "issue not found")
-        return self.issues[issue_id]
-
-    def writes(self) -> list[tuple[str, str, object]]:
-        return [call for call in self.calls if call[0] != "get_issue"]
-
-    def search(self, request: SearchRequest) -> list[Issue]:
-        raise AssertionError("the applier never searches")
-
-    def get_issue(self, issue_id: str) -> Issue:
-        return self._enter("get_issue", issue_id)
-
-    def set_state(self, issue_id: str, state: State) -> Issue:
-        issue = replace(self._enter("set_state", issue_id, state), state=state)
-        self.issues[issue_id] = issue
-        return self._answer("set_state", issue)
-
-    def set_assignee(self, issue_id: str, user_id: str) -> Issue:
-        issue = self._enter("set_assignee", issue_id, user_id)
-        moved = State.ACKNOWLEDGED if issue.state is State.OPEN else issue.state
-        issue = replace(issue, assignee_id=user_id, state=moved)
-        self.issues[issue_id] = issue
-        return self._answer("set_assignee", issue)
-
-    def remove_assignee(self, issue_id: str) -> None:
-        issue = self._enter("remove_assignee", issue_id)
-        self.issues[issue_id] = replace(issue, assignee_id=None)
-
-    def find_user(self, reference: str) -> User:
-        raise AssertionError("the applier never looks users up")
+def sent(api: FakeIssueApi) -> list[tuple[object, ...]]:
+    """The writes in order, as (method, issue id[, value])."""
+    return [(call.method, *call.args) for call in api.writes()]
 
 
 def state_change(issue_id: str, before: State, after: State) -> Change:
@@ -106,8 +47,8 @@ def statuses(outcome: ApplyOutcome) -> list[tuple[str, str, str]]:
     return [(r.change.issue_id, r.change.field.value, r.status.value) for r in outcome.results]
 
 
-def test_assignee_is_written_before_state():
-    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED))
+def test_assignee_is_written_before_state() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.ACKNOWLEDGED)])
     plan = Plan(
         changes=(
             state_change(ISSUE_A, State.ACKNOWLEDGED, State.RESOLVED),
@@ -115,7 +56,7 @@ def test_assignee_is_written_before_state():
         )
     )
     outcome = apply_plan(plan, api)
-    assert api.writes() == [
+    assert sent(api) == [
         ("set_assignee", ISSUE_A, ALICE),
         ("set_state", ISSUE_A, State.RESOLVED),
     ]
@@ -126,8 +67,8 @@ def test_assignee_is_written_before_state():
     assert outcome.ok and not outcome.interrupted
 
 
-def test_state_already_in_effect_after_assigning_sends_no_state_write():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_state_already_in_effect_after_assigning_sends_no_state_write() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     plan = Plan(
         changes=(
             assignee_change(ISSUE_A, None, ALICE),
@@ -135,15 +76,15 @@ def test_state_already_in_effect_after_assigning_sends_no_state_write():
         )
     )
     outcome = apply_plan(plan, api)
-    assert api.writes() == [("set_assignee", ISSUE_A, ALICE)]
+    assert sent(api) == [("set_assignee", ISSUE_A, ALICE)]
     assert [r.status for r in outcome.results] == [ResultStatus.APPLIED] * 2
 
 
-def test_keep_state_writes_the_state_back_after_assigning():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_keep_state_writes_the_state_back_after_assigning() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
     outcome = apply_plan(plan, api)
-    assert api.writes() == [
+    assert sent(api) == [
         ("set_assignee", ISSUE_A, ALICE),
         ("set_state", ISSUE_A, State.OPEN),
     ]
@@ -151,15 +92,15 @@ def test_keep_state_writes_the_state_back_after_assigning():
     assert api.issues[ISSUE_A].state is State.OPEN
 
 
-def test_keep_state_sends_nothing_more_when_assigning_left_the_state_alone():
-    api = FakeApi(Issue(ISSUE_A, State.RESOLVED))
+def test_keep_state_sends_nothing_more_when_assigning_left_the_state_alone() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.RESOLVED)])
     plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.RESOLVED),))
     apply_plan(plan, api)
-    assert api.writes() == [("set_assignee", ISSUE_A, ALICE)]
+    assert sent(api) == [("set_assignee", ISSUE_A, ALICE)]
 
 
-def test_keep_state_write_failure_fails_the_assignee_change():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_keep_state_write_failure_fails_the_assignee_change() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.errors[("set_state", ISSUE_A)] = ServerError("PUT", "/state", 503, "unavailable")
     plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
     outcome = apply_plan(plan, api)
@@ -169,8 +110,8 @@ def test_keep_state_write_failure_fails_the_assignee_change():
     assert result.error.startswith("assigned, but writing state OPEN back failed: PUT /state")
 
 
-def test_unassign_sends_delete_and_leaves_the_state_decision_to_the_plan():
-    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=BOB))
+def test_unassign_sends_delete_and_leaves_the_state_decision_to_the_plan() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=BOB)])
     plan = Plan(
         changes=(
             assignee_change(ISSUE_A, BOB, None),
@@ -178,16 +119,16 @@ def test_unassign_sends_delete_and_leaves_the_state_decision_to_the_plan():
         )
     )
     outcome = apply_plan(plan, api)
-    assert api.writes() == [
-        ("remove_assignee", ISSUE_A, None),
+    assert sent(api) == [
+        ("remove_assignee", ISSUE_A),
         ("set_state", ISSUE_A, State.OPEN),
     ]
     assert outcome.ok
     assert api.issues[ISSUE_A] == Issue(ISSUE_A, State.OPEN)
 
 
-def test_a_failed_write_fails_only_its_change():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN))
+def test_a_failed_write_fails_only_its_change() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN)])
     api.errors[("set_assignee", ISSUE_A)] = ServerError("PUT", "/assignee", 500, "boom")
     plan = Plan(
         changes=(
@@ -203,13 +144,13 @@ def test_a_failed_write_fails_only_its_change():
         (ISSUE_B, "state", "applied"),
     ]
     assert "HTTP 500" in (outcome.results[0].error or "")
-    assert ("set_state", ISSUE_A, State.IGNORED) in api.writes()
+    assert ("set_state", ISSUE_A, State.IGNORED) in sent(api)
     assert outcome.counts() == {"applied": 2, "unchanged": 0, "failed": 1, "stale": 0, "skipped": 0}
     assert not outcome.ok
 
 
-def test_a_404_fails_every_change_of_the_issue():
-    api = FakeApi(Issue(ISSUE_B, State.OPEN))
+def test_a_404_fails_every_change_of_the_issue() -> None:
+    api = FakeIssueApi([Issue(ISSUE_B, State.OPEN)])
     plan = Plan(
         changes=(
             assignee_change(ISSUE_A, None, ALICE),
@@ -223,7 +164,7 @@ def test_a_404_fails_every_change_of_the_issue():
         (ISSUE_A, "state", "failed"),
         (ISSUE_B, "state", "applied"),
     ]
-    assert [w[:2] for w in api.writes()] == [("set_assignee", ISSUE_A), ("set_state", ISSUE_B)]
+    assert [w[:2] for w in sent(api)] == [("set_assignee", ISSUE_A), ("set_state", ISSUE_B)]
     assert "issue not found" in (outcome.results[1].error or "")
 
 
@@ -240,13 +181,15 @@ def test_a_404_fails_every_change_of_the_issue():
         pytest.param(Issue(ISSUE_A, State.RESOLVED), "unchanged", [], id="already-done"),
     ],
 )
-def test_recheck_judges_the_state_against_the_live_issue(live, expected_status, expected_writes):
-    api = FakeApi(live)
+def test_recheck_judges_the_state_against_the_live_issue(
+    live: Issue, expected_status: str, expected_writes: list[tuple[object, ...]]
+) -> None:
+    api = FakeIssueApi([live])
     plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.RESOLVED),))
     outcome = apply_plan(plan, api, recheck=True)
-    assert api.calls[0] == ("get_issue", ISSUE_A, None)
+    assert api.calls[0] == Call("get_issue", (ISSUE_A,))
     assert statuses(outcome) == [(ISSUE_A, "state", expected_status)]
-    assert api.writes() == expected_writes
+    assert sent(api) == expected_writes
 
 
 @pytest.mark.parametrize(
@@ -258,17 +201,17 @@ def test_recheck_judges_the_state_against_the_live_issue(live, expected_status, 
     ],
 )
 def test_recheck_judges_the_assignee_against_the_live_issue(
-    live_assignee, expected_status, expected_writes
-):
-    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=live_assignee))
+    live_assignee: str | None, expected_status: str, expected_writes: list[tuple[object, ...]]
+) -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=live_assignee)])
     plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE),))
     outcome = apply_plan(plan, api, recheck=True)
     assert statuses(outcome) == [(ISSUE_A, "assignee", expected_status)]
-    assert api.writes() == expected_writes
+    assert sent(api) == expected_writes
 
 
-def test_recheck_of_a_vanished_issue_fails_its_changes():
-    api = FakeApi()
+def test_recheck_of_a_vanished_issue_fails_its_changes() -> None:
+    api = FakeIssueApi()
     plan = Plan(
         changes=(
             assignee_change(ISSUE_A, None, ALICE),
@@ -277,21 +220,21 @@ def test_recheck_of_a_vanished_issue_fails_its_changes():
     )
     outcome = apply_plan(plan, api, recheck=True)
     assert statuses(outcome) == [(ISSUE_A, "assignee", "failed"), (ISSUE_A, "state", "failed")]
-    assert api.writes() == []
+    assert sent(api) == []
 
 
-def test_recheck_that_cannot_read_fails_without_writing():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_recheck_that_cannot_read_fails_without_writing() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.errors[("get_issue", ISSUE_A)] = ServerError("GET", "/issues", 502, "bad gateway")
     plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.IGNORED),))
     (result,) = apply_plan(plan, api, recheck=True).results
     assert result.status is ResultStatus.FAILED
     assert (result.error or "").startswith("cannot re-read the issue: GET /issues")
-    assert api.writes() == []
+    assert sent(api) == []
 
 
-def test_recheck_stale_assignee_still_lets_the_state_be_written():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN, assignee_id=BOB))
+def test_recheck_stale_assignee_still_lets_the_state_be_written() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN, assignee_id=BOB)])
     plan = Plan(
         changes=(
             assignee_change(ISSUE_A, None, ALICE),
@@ -300,27 +243,27 @@ def test_recheck_stale_assignee_still_lets_the_state_be_written():
     )
     outcome = apply_plan(plan, api, recheck=True)
     assert statuses(outcome) == [(ISSUE_A, "assignee", "stale"), (ISSUE_A, "state", "applied")]
-    assert api.writes() == [("set_state", ISSUE_A, State.IGNORED)]
+    assert sent(api) == [("set_state", ISSUE_A, State.IGNORED)]
 
 
-def test_recheck_does_not_undo_a_state_someone_else_set():
+def test_recheck_does_not_undo_a_state_someone_else_set() -> None:
     # keep_state restores only what our own assignee write moved.
-    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED))
+    api = FakeIssueApi([Issue(ISSUE_A, State.ACKNOWLEDGED)])
     plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
     apply_plan(plan, api, recheck=True)
-    assert api.writes() == [("set_assignee", ISSUE_A, ALICE)]
+    assert sent(api) == [("set_assignee", ISSUE_A, ALICE)]
 
 
-def test_empty_plan_sends_nothing():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_empty_plan_sends_nothing() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     outcome = apply_plan(Plan(changes=()), api, recheck=True)
     assert outcome == ApplyOutcome(results=(), interrupted=False)
     assert api.calls == []
     assert outcome.ok
 
 
-def test_on_result_is_called_once_per_change():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN))
+def test_on_result_is_called_once_per_change() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN)])
     seen: list[ChangeResult] = []
     lock = threading.Lock()
 
@@ -347,11 +290,9 @@ def _interrupt_on(method: str, issue_id: str) -> Hook:
     return hook
 
 
-def test_interrupt_skips_what_is_not_done_and_reports_it():
-    api = FakeApi(
-        Issue(ISSUE_A, State.OPEN),
-        Issue(ISSUE_B, State.OPEN),
-        Issue(ISSUE_C, State.OPEN),
+def test_interrupt_skips_what_is_not_done_and_reports_it() -> None:
+    api = FakeIssueApi(
+        [Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN), Issue(ISSUE_C, State.OPEN)],
         hook=_interrupt_on("set_state", ISSUE_B),
     )
     plan = Plan(
@@ -372,12 +313,12 @@ def test_interrupt_skips_what_is_not_done_and_reports_it():
         (ISSUE_B, "state", "skipped"),
         (ISSUE_C, "state", "skipped"),
     ]
-    assert all(call[1] != ISSUE_C for call in api.calls)
+    assert all(ISSUE_C not in call.args for call in api.calls)
     assert len(seen) == 4
 
 
-def test_interrupt_while_writing_state_back_fails_the_assignee_change():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN), hook=_interrupt_on("set_state", ISSUE_A))
+def test_interrupt_while_writing_state_back_fails_the_assignee_change() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)], hook=_interrupt_on("set_state", ISSUE_A))
     plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
     outcome = apply_plan(plan, api)
     assert outcome.interrupted
@@ -386,14 +327,14 @@ def test_interrupt_while_writing_state_back_fails_the_assignee_change():
     assert result.error == "assigned, but interrupted before writing state OPEN back"
 
 
-def test_issues_run_concurrently_up_to_parallelism():
+def test_issues_run_concurrently_up_to_parallelism() -> None:
     barrier = threading.Barrier(2, timeout=5)
 
     def meet(method: str, issue_id: str) -> None:
         # Each issue's only write waits for the other's: both must be in flight at once.
         barrier.wait()
 
-    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN), hook=meet)
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN)], hook=meet)
     plan = Plan(
         changes=(
             state_change(ISSUE_A, State.OPEN, State.IGNORED),
@@ -405,7 +346,7 @@ def test_issues_run_concurrently_up_to_parallelism():
     assert not barrier.broken
 
 
-def test_one_issue_writes_in_order_even_with_many_workers():
+def test_one_issue_writes_in_order_even_with_many_workers() -> None:
     order: list[str] = []
     lock = threading.Lock()
 
@@ -413,7 +354,7 @@ def test_one_issue_writes_in_order_even_with_many_workers():
         with lock:
             order.append(method)
 
-    api = FakeApi(Issue(ISSUE_A, State.OPEN), hook=note)
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)], hook=note)
     plan = Plan(
         changes=(
             state_change(ISSUE_A, State.OPEN, State.RESOLVED),
@@ -424,8 +365,8 @@ def test_one_issue_writes_in_order_even_with_many_workers():
     assert order == ["set_assignee", "set_state"]
 
 
-def test_a_bug_in_on_result_propagates():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_a_bug_in_on_result_propagates() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
 
     def broken(result: ChangeResult) -> None:
         raise OSError("disk full")
@@ -442,8 +383,8 @@ def test_a_bug_in_on_result_propagates():
         pytest.param(ServerError("PUT", "/state", 500, "boom"), "HTTP 500", id="500"),
     ],
 )
-def test_a_failed_state_write_is_reported(error, expected):
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_a_failed_state_write_is_reported(error: ReconcilerError, expected: str) -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.errors[("set_state", ISSUE_A)] = error
     plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.IGNORED),))
     (result,) = apply_plan(plan, api).results
@@ -451,8 +392,8 @@ def test_a_failed_state_write_is_reported(error, expected):
     assert expected in (result.error or "")
 
 
-def test_a_404_while_writing_the_state_back_fails_the_assignee_change():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_a_404_while_writing_the_state_back_fails_the_assignee_change() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.errors[("set_state", ISSUE_A)] = NotFoundError("PUT", "/state", 404, "issue not found")
     plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
     (result,) = apply_plan(plan, api).results
@@ -460,16 +401,16 @@ def test_a_404_while_writing_the_state_back_fails_the_assignee_change():
     assert "issue not found" in (result.error or "")
 
 
-def test_a_state_change_without_a_target_fails_without_writing():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_a_state_change_without_a_target_fails_without_writing() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     change = Change(ISSUE_A, Field.STATE, "OPEN", None, SRC, "triage")
     (result,) = apply_plan(Plan(changes=(change,)), api).results
     assert result.status is ResultStatus.FAILED
-    assert api.writes() == []
+    assert sent(api) == []
 
 
-def test_recheck_failure_covers_both_fields_of_the_issue():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_recheck_failure_covers_both_fields_of_the_issue() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.errors[("get_issue", ISSUE_A)] = ServerError("GET", "/issues", 502, "bad gateway")
     plan = Plan(
         changes=(
@@ -479,14 +420,14 @@ def test_recheck_failure_covers_both_fields_of_the_issue():
     )
     outcome = apply_plan(plan, api, recheck=True)
     assert [r.status for r in outcome.results] == [ResultStatus.FAILED] * 2
-    assert api.writes() == []
+    assert sent(api) == []
 
 
 # ---------------------------------------------------------------- write verification
 
 
-def test_a_200_with_the_old_state_is_failed():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_a_200_with_the_old_state_is_failed() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.answers["set_state"] = lambda issue: replace(issue, state=State.OPEN)
     plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.RESOLVED),))
     (result,) = apply_plan(plan, api).results
@@ -497,8 +438,8 @@ def test_a_200_with_the_old_state_is_failed():
     )
 
 
-def test_a_200_with_the_wrong_assignee_is_failed():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_a_200_with_the_wrong_assignee_is_failed() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.answers["set_assignee"] = lambda issue: replace(issue, assignee_id=BOB)
     plan = Plan(
         changes=(
@@ -511,8 +452,8 @@ def test_a_200_with_the_wrong_assignee_is_failed():
     assert f"shows {BOB}, not {ALICE}" in (outcome.results[0].error or "")
 
 
-def test_a_200_for_another_issue_is_failed():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_a_200_for_another_issue_is_failed() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.answers["set_state"] = lambda issue: replace(issue, id=ISSUE_B)
     plan = Plan(changes=(state_change(ISSUE_A, State.OPEN, State.IGNORED),))
     (result,) = apply_plan(plan, api).results
@@ -520,8 +461,8 @@ def test_a_200_for_another_issue_is_failed():
     assert result.error == f"the API answered with issue {ISSUE_B!r}, not this one"
 
 
-def test_a_lying_answer_while_writing_the_state_back_fails_the_assignee_change():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+def test_a_lying_answer_while_writing_the_state_back_fails_the_assignee_change() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.answers["set_state"] = lambda issue: replace(issue, state=State.ACKNOWLEDGED)
     plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
     (result,) = apply_plan(plan, api).results
@@ -531,8 +472,8 @@ def test_a_lying_answer_while_writing_the_state_back_fails_the_assignee_change()
 
 @pytest.mark.parametrize("issue_id", ["..", ".", "../state", "%2e%2e", ""], ids=repr)
 @pytest.mark.parametrize("recheck", [False, True], ids=["config", "saved"])
-def test_a_non_uuid_issue_id_is_refused_before_any_request(issue_id, recheck):
-    api = FakeApi(Issue(issue_id, State.OPEN))
+def test_a_non_uuid_issue_id_is_refused_before_any_request(issue_id: str, recheck: bool) -> None:
+    api = FakeIssueApi([Issue(issue_id, State.OPEN)])
     plan = Plan(
         changes=(
             assignee_change(issue_id, None, ALICE),
@@ -548,8 +489,8 @@ def test_a_non_uuid_issue_id_is_refused_before_any_request(issue_id, recheck):
 # ---------------------------------------------------------------- saved plans re-applied
 
 
-def test_stale_results_carry_the_live_value():
-    api = FakeApi(Issue(ISSUE_A, State.IGNORED, assignee_id=BOB))
+def test_stale_results_carry_the_live_value() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.IGNORED, assignee_id=BOB)])
     plan = Plan(
         changes=(
             assignee_change(ISSUE_A, None, ALICE),
@@ -562,11 +503,13 @@ def test_stale_results_carry_the_live_value():
         ("stale", "IGNORED"),
     ]
     assert outcome.results[1].to_json()["current"] == "IGNORED"
-    assert "current" not in apply_plan(plan, FakeApi()).results[0].to_json()
+    assert "current" not in apply_plan(plan, FakeIssueApi()).results[0].to_json()
 
 
-def test_a_saved_plan_applied_twice_reports_unchanged_and_sends_nothing():
-    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.ACKNOWLEDGED, assignee_id=BOB))
+def test_a_saved_plan_applied_twice_reports_unchanged_and_sends_nothing() -> None:
+    api = FakeIssueApi(
+        [Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.ACKNOWLEDGED, assignee_id=BOB)]
+    )
     plan = Plan(
         changes=(
             assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),
@@ -576,16 +519,16 @@ def test_a_saved_plan_applied_twice_reports_unchanged_and_sends_nothing():
     )
     first = apply_plan(plan, api, recheck=True)
     assert [r.status.value for r in first.results] == ["applied"] * 3
-    writes = len(api.writes())
+    writes = len(sent(api))
     second = apply_plan(plan, api, recheck=True)
     assert [r.status.value for r in second.results] == ["unchanged"] * 3
-    assert len(api.writes()) == writes
+    assert len(sent(api)) == writes
     assert second.ok and second.writes_sent == 0
 
 
-def test_a_reapplied_saved_plan_finishes_a_state_the_own_assignment_moved():
+def test_a_reapplied_saved_plan_finishes_a_state_the_own_assignment_moved() -> None:
     # A first run assigned the issue (OPEN -> ACKNOWLEDGED) and its state write failed.
-    api = FakeApi(Issue(ISSUE_A, State.OPEN))
+    api = FakeIssueApi([Issue(ISSUE_A, State.OPEN)])
     api.errors[("set_state", ISSUE_A)] = ServerError("PUT", "/state", 503, "unavailable")
     plan = Plan(
         changes=(
@@ -605,8 +548,8 @@ def test_a_reapplied_saved_plan_finishes_a_state_the_own_assignment_moved():
     assert api.issues[ISSUE_A] == Issue(ISSUE_A, State.IGNORED, assignee_id=ALICE)
 
 
-def test_a_reapplied_saved_plan_does_not_finish_an_issue_someone_else_assigned():
-    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=BOB))
+def test_a_reapplied_saved_plan_does_not_finish_an_issue_someone_else_assigned() -> None:
+    api = FakeIssueApi([Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=BOB)])
     plan = Plan(
         changes=(
             assignee_change(ISSUE_A, None, ALICE),
@@ -615,16 +558,16 @@ def test_a_reapplied_saved_plan_does_not_finish_an_issue_someone_else_assigned()
     )
     outcome = apply_plan(plan, api, recheck=True)
     assert statuses(outcome) == [(ISSUE_A, "assignee", "stale"), (ISSUE_A, "state", "stale")]
-    assert api.writes() == []
+    assert sent(api) == []
 
 
-def test_a_reapplied_saved_plan_writes_back_a_kept_state_a_partial_run_left():
+def test_a_reapplied_saved_plan_writes_back_a_kept_state_a_partial_run_left() -> None:
     # A first run assigned the issue and was stopped before writing OPEN back.
-    api = FakeApi(Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=ALICE))
+    api = FakeIssueApi([Issue(ISSUE_A, State.ACKNOWLEDGED, assignee_id=ALICE)])
     plan = Plan(changes=(assignee_change(ISSUE_A, None, ALICE, keep=State.OPEN),))
     outcome = apply_plan(plan, api, recheck=True)
     assert statuses(outcome) == [(ISSUE_A, "assignee", "applied")]
-    assert api.writes() == [("set_state", ISSUE_A, State.OPEN)]
+    assert sent(api) == [("set_state", ISSUE_A, State.OPEN)]
     assert api.issues[ISSUE_A].state is State.OPEN
 
 
@@ -635,7 +578,7 @@ def _signal_main_thread() -> None:
     signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
 
-def test_an_interrupt_finishes_the_issue_whose_first_write_was_sent():
+def test_an_interrupt_finishes_the_issue_whose_first_write_was_sent() -> None:
     cancel = Cancellation()
 
     def interrupt_during_assign(method: str, issue_id: str) -> None:
@@ -643,10 +586,8 @@ def test_an_interrupt_finishes_the_issue_whose_first_write_was_sent():
             _signal_main_thread()
             assert cancel.requested.wait(5)
 
-    api = FakeApi(
-        Issue(ISSUE_A, State.OPEN),
-        Issue(ISSUE_B, State.OPEN),
-        Issue(ISSUE_C, State.OPEN),
+    api = FakeIssueApi(
+        [Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN), Issue(ISSUE_C, State.OPEN)],
         hook=interrupt_during_assign,
     )
     plan = Plan(
@@ -669,7 +610,7 @@ def test_an_interrupt_finishes_the_issue_whose_first_write_was_sent():
     assert api.issues[ISSUE_B] == Issue(ISSUE_B, State.IGNORED, assignee_id=ALICE)
 
 
-def test_a_double_interrupt_loses_no_result_of_a_write_in_flight():
+def test_a_double_interrupt_loses_no_result_of_a_write_in_flight() -> None:
     cancel = Cancellation()
     both_in_flight = threading.Barrier(2, timeout=5)
 
@@ -683,7 +624,9 @@ def test_a_double_interrupt_loses_no_result_of_a_write_in_flight():
             _signal_main_thread()
         assert cancel.urgent.wait(5)
 
-    api = FakeApi(Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN), hook=interrupt_twice)
+    api = FakeIssueApi(
+        [Issue(ISSUE_A, State.OPEN), Issue(ISSUE_B, State.OPEN)], hook=interrupt_twice
+    )
     plan = Plan(
         changes=(
             assignee_change(ISSUE_A, None, ALICE),
@@ -703,7 +646,7 @@ def test_a_double_interrupt_loses_no_result_of_a_write_in_flight():
     assert outcome.interrupted
     # Both assignee writes reached the server; both are in the log, and no state write
     # was started after the second interrupt.
-    writes = sorted(w[:2] for w in api.writes())
+    writes = sorted(w[:2] for w in sent(api))
     assert writes == [
         ("set_assignee", ISSUE_A),
         ("set_assignee", ISSUE_B),

@@ -225,7 +225,8 @@ def test_recorded_state_put(api: respx.MockRouter, client: DatadogClient) -> Non
 def test_recorded_delete_assignee_204(api: respx.MockRouter, client: DatadogClient) -> None:
     _, delete = cassette("remove_the_assignee_of_an_issue_returns_no_content_response")
     route = delete.serve(api)
-    assert client.remove_assignee(delete.url.path.split("/")[-2]) is None
+    issue_id = delete.url.path.split("/")[-2]
+    assert client.remove_assignee(issue_id) is None  # type: ignore[func-returns-value]
     assert route.calls[0].request.content == b""
 
 

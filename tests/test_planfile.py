@@ -4,6 +4,7 @@ import contextlib
 import dataclasses
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,9 @@ from reconciler.render import render_json
         pytest.param(held_only_plan, id="held-only"),
     ],
 )
-def test_round_trip_through_a_file_gives_an_equal_plan(tmp_path, make):
+def test_round_trip_through_a_file_gives_an_equal_plan(
+    tmp_path: Path, make: Callable[[], Plan]
+) -> None:
     plan = make()
     path = tmp_path / "plan.json"
     path.write_text(render_json(plan), encoding="utf-8")
@@ -43,7 +46,7 @@ def test_round_trip_through_a_file_gives_an_equal_plan(tmp_path, make):
     assert load_plan(str(path)) == plan
 
 
-def test_round_trip_keeps_the_document_of_a_plan_with_full_issues():
+def test_round_trip_keeps_the_document_of_a_plan_with_full_issues() -> None:
     issue = Issue(
         ISSUE_A,
         State.ACKNOWLEDGED,
@@ -71,14 +74,18 @@ def test_round_trip_keeps_the_document_of_a_plan_with_full_issues():
     assert loaded.users == {"u": "label"}
 
 
-def _doc() -> dict:
-    return json.loads(render_json(rich_plan()))
+Edit = Callable[[dict[str, Any]], None]
 
 
-def _set(path: str, value):
-    def edit(doc: dict) -> None:
+def _doc() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(render_json(rich_plan()))
+    return doc
+
+
+def _set(path: str, value: object) -> Edit:
+    def edit(doc: dict[str, Any]) -> None:
         *parents, last = path.split(".")
-        target = doc
+        target: Any = doc
         for key in parents:
             target = target[int(key)] if isinstance(target, list) else target[key]
         if value is _DELETE:
@@ -131,7 +138,7 @@ _DELETE = object()
         pytest.param(_set("summary", []), "summary: expected an object", id="bad-summary"),
     ],
 )
-def test_invalid_documents_are_refused_with_the_reason(edit, reason):
+def test_invalid_documents_are_refused_with_the_reason(edit: Edit, reason: str) -> None:
     doc = _doc()
     edit(doc)
     with pytest.raises(PlanFileError) as caught:
@@ -141,7 +148,7 @@ def test_invalid_documents_are_refused_with_the_reason(edit, reason):
     assert caught.value.path == "saved.json"
 
 
-def test_tampered_file_is_refused(tmp_path):
+def test_tampered_file_is_refused(tmp_path: Path) -> None:
     doc = _doc()
     doc["changes"][1]["after"] = "IGNORED"
     path = tmp_path / "plan.json"
@@ -158,7 +165,7 @@ def test_tampered_file_is_refused(tmp_path):
         pytest.param(b"\xff\xfe", "is not UTF-8", id="not-utf8"),
     ],
 )
-def test_unreadable_content_is_refused(tmp_path, content, reason):
+def test_unreadable_content_is_refused(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "plan.json"
     path.write_bytes(content)
     with pytest.raises(PlanFileError) as caught:
@@ -167,24 +174,24 @@ def test_unreadable_content_is_refused(tmp_path, content, reason):
     assert caught.value.path == str(path)
 
 
-def test_missing_file_is_refused(tmp_path):
+def test_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PlanFileError, match="cannot be read"):
         load_plan(tmp_path / "absent.json")
 
 
-def test_document_users_are_sorted_by_id():
+def test_document_users_are_sorted_by_id() -> None:
     plan = Plan(changes=(), users={"b": "bob", "a": "alice"})
     assert list(plan_to_document(plan)["users"]) == ["a", "b"]
 
 
-def test_a_tampered_keep_state_is_refused():
+def test_a_tampered_keep_state_is_refused() -> None:
     doc = _doc()
     doc["changes"][4]["keep_state"] = "ACKNOWLEDGED"
     with pytest.raises(PlanFileError, match="checksum does not match"):
         plan_from_document(doc, where="mem")
 
 
-def test_change_without_issue_summary_loads_without_issue():
+def test_change_without_issue_summary_loads_without_issue() -> None:
     doc = _doc()
     doc["changes"][0]["issue"] = None
     assert plan_from_document(doc, where="mem").changes[0].issue is None
@@ -202,14 +209,14 @@ def test_change_without_issue_summary_loads_without_issue():
         ),
     ],
 )
-def test_more_invalid_documents(edit, reason):
+def test_more_invalid_documents(edit: Edit, reason: str) -> None:
     doc = _doc()
     edit(doc)
     with pytest.raises(PlanFileError, match=reason.replace("[", r"\[").replace("]", r"\]")):
         plan_from_document(doc, where="mem")
 
 
-def _resealed(doc: dict) -> dict:
+def _resealed(doc: dict[str, Any]) -> dict[str, Any]:
     """The document with a checksum recomputed over its (edited) changes, as a careful
     forger would do: the refusals below must not rest on the checksum alone."""
     plan_changes = plan_from_document(_doc(), where="mem").changes
@@ -232,7 +239,7 @@ def _resealed(doc: dict) -> dict:
     return doc
 
 
-def test_a_raised_max_changes_is_refused():
+def test_a_raised_max_changes_is_refused() -> None:
     doc = _doc()
     doc["max_changes"] = doc.get("max_changes", 100) * 100
     with pytest.raises(PlanFileError, match="checksum does not match"):
@@ -240,14 +247,14 @@ def test_a_raised_max_changes_is_refused():
 
 
 @pytest.mark.parametrize("api_url", ["", "   "], ids=["empty", "blank"])
-def test_a_plan_with_an_empty_api_url_is_refused(api_url):
+def test_a_plan_with_an_empty_api_url_is_refused(api_url: str) -> None:
     doc = _doc()
     doc["api_url"] = api_url
     with pytest.raises(PlanFileError, match="api_url is empty"):
         plan_from_document(_resealed(doc), where="mem")
 
 
-def test_a_plan_without_api_url_is_refused():
+def test_a_plan_without_api_url_is_refused() -> None:
     doc = _doc()
     del doc["api_url"]
     with pytest.raises(PlanFileError, match="missing key 'api_url'"):
@@ -256,7 +263,7 @@ def test_a_plan_without_api_url_is_refused():
 
 @pytest.mark.parametrize("bad_id", ["..", ".", "../state", "x/../..", "", "%2e%2e"], ids=repr)
 @pytest.mark.parametrize("where", ["changes", "held", "conflicts"])
-def test_an_issue_id_that_is_not_a_uuid_is_refused(bad_id, where):
+def test_an_issue_id_that_is_not_a_uuid_is_refused(bad_id: str, where: str) -> None:
     doc = _doc()
     doc[where][0]["issue_id"] = bad_id
     doc = _resealed(doc) if where == "changes" else doc
@@ -264,7 +271,7 @@ def test_an_issue_id_that_is_not_a_uuid_is_refused(bad_id, where):
         plan_from_document(doc, where="mem")
 
 
-def test_a_fifo_is_refused_without_blocking(tmp_path):
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "plan.json"
     os.mkfifo(fifo)
     # Opening a FIFO for reading blocks until a writer comes; one is kept open here so
@@ -277,7 +284,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
         os.close(writer)
 
 
-def test_a_directory_is_refused(tmp_path):
+def test_a_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PlanFileError, match=r"cannot be read|is not a regular file"):
         load_plan(tmp_path)
 
@@ -290,14 +297,14 @@ def test_a_directory_is_refused(tmp_path):
         pytest.param(b'{"format_version": ' + b"9" * 5000 + b"}", "is not a plan", id="huge-int"),
     ],
 )
-def test_absurd_json_is_refused(tmp_path, content, reason):
+def test_absurd_json_is_refused(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "plan.json"
     path.write_bytes(content)
     with pytest.raises(PlanFileError, match=reason):
         load_plan(path)
 
 
-def test_a_source_with_non_ascii_digits_is_refused():
+def test_a_source_with_non_ascii_digits_is_refused() -> None:
     doc = _doc()
     doc["changes"][0]["source"] = "triage.yaml:\u00b2:3"
     with pytest.raises(PlanFileError, match="is not FILE:LINE:COL"):
@@ -330,7 +337,7 @@ def _paths(doc: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, .
     return found
 
 
-def _replace(doc: dict, path: tuple[object, ...], value: object) -> dict:
+def _replace(doc: dict[str, Any], path: tuple[object, ...], value: object) -> dict[str, Any]:
     if not path:
         return value  # type: ignore[return-value]
     target: Any = doc
@@ -354,7 +361,9 @@ def _loaded_or_refused(tmp_path: Path, content: bytes) -> None:
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_a_mutated_plan_file_loads_or_is_refused_cleanly(tmp_path, data):
+def test_a_mutated_plan_file_loads_or_is_refused_cleanly(
+    tmp_path: Path, data: st.DataObject
+) -> None:
     doc = _doc()
     path = data.draw(st.sampled_from(_paths(doc)), label="path")
     value = data.draw(_JSON, label="value")
@@ -371,11 +380,11 @@ def test_a_mutated_plan_file_loads_or_is_refused_cleanly(tmp_path, data):
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(content=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
-def test_random_bytes_load_or_are_refused_cleanly(tmp_path, content):
+def test_random_bytes_load_or_are_refused_cleanly(tmp_path: Path, content: bytes) -> None:
     _loaded_or_refused(tmp_path, content)
 
 
-def test_a_saved_plan_keeps_its_links(tmp_path):
+def test_a_saved_plan_keeps_its_links(tmp_path: Path) -> None:
     linked = dataclasses.replace(rich_plan(), ui_host="app.datadoghq.eu")
     path = tmp_path / "plan.json"
     path.write_text(render_json(linked), encoding="utf-8")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 import cmarkgfm
 import pytest
@@ -34,7 +35,10 @@ LINKED = dataclasses.replace(rich_plan(), ui_host="app.datadoghq.eu")
 def github_html(markdown: str) -> str:
     """The comment as GitHub's own engine renders it (raw HTML let through, as GitHub
     does before its sanitiser, so a leaked tag would show)."""
-    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    html: str = cmarkgfm.github_flavored_markdown_to_html(
+        markdown, options=Options.CMARK_OPT_UNSAFE
+    )
+    return html
 
 
 @pytest.mark.parametrize(
@@ -48,11 +52,11 @@ def github_html(markdown: str) -> str:
         pytest.param("plan_hostile.md", hostile_plan, id="hostile-free-text"),
     ],
 )
-def test_render_markdown_matches_golden(name, make):
+def test_render_markdown_matches_golden(name: str, make: Callable[[], Plan]) -> None:
     check_golden(name, render_markdown(make(), config_name="triage/"))
 
 
-def test_no_changes_comes_first_and_alone_on_its_line():
+def test_no_changes_comes_first_and_alone_on_its_line() -> None:
     text = render_markdown(empty_plan(), config_name="triage/")
     assert text == "No changes.\n\n<!-- reconciler plan: triage/ -->\n"
     held_only = render_markdown(held_only_plan())
@@ -60,7 +64,7 @@ def test_no_changes_comes_first_and_alone_on_its_line():
     assert held_only.index("#### Held") < held_only.index("#### Conflicts")
 
 
-def test_verdict_and_counts_come_first():
+def test_verdict_and_counts_come_first() -> None:
     text = render_markdown(LINKED)
     assert text.splitlines()[0] == (
         "### Plan: 5 changes on 3 issues (2 state, 3 assignee), 2 held, 1 conflict."
@@ -71,7 +75,7 @@ def test_verdict_and_counts_come_first():
     assert positions == sorted(positions)
 
 
-def test_a_3000_change_plan_fits_with_its_counts_first_and_a_footer():
+def test_a_3000_change_plan_fits_with_its_counts_first_and_a_footer() -> None:
     plan = huge_plan()
     text = render_markdown(plan)
     assert comment_size(text) <= DEFAULT_MAX_CHARS
@@ -86,17 +90,20 @@ def test_a_3000_change_plan_fits_with_its_counts_first_and_a_footer():
 
 
 @pytest.mark.parametrize("max_chars", [1000, 3000, 10_000, 30_000, 65_536], ids=str)
-def test_budget_is_never_exceeded_and_held_and_conflicts_come_before_changes(max_chars):
+def test_budget_is_never_exceeded_and_held_and_conflicts_come_before_changes(
+    max_chars: int,
+) -> None:
     plan = huge_plan()
     text = render_markdown(plan, max_chars=max_chars)
     assert comment_size(text) <= max_chars
     assert text.startswith("### Plan: 3000 changes")
     if max_chars >= 10_000:
-        for item in (*plan.held, *plan.conflicts):
-            assert f"[`{item.issue_id}`]" in text
+        ids = [item.issue_id for item in plan.held] + [c.issue_id for c in plan.conflicts]
+        for issue_id in ids:
+            assert f"[`{issue_id}`]" in text
 
 
-def test_rows_are_dropped_round_robin_so_every_rule_keeps_examples():
+def test_rows_are_dropped_round_robin_so_every_rule_keeps_examples() -> None:
     text = render_markdown(huge_plan(), max_chars=30_000)
     details = re.findall(r"<details>\n<summary>(.*?)</summary>\n\n(.*?)\n\n</details>", text, re.S)
     assert len(details) == 12
@@ -104,7 +111,7 @@ def test_rows_are_dropped_round_robin_so_every_rule_keeps_examples():
     assert min(rows) >= 1 and max(rows) - min(rows) <= 1
 
 
-def test_budget_counts_utf16_units_and_the_step_summary_counts_bytes():
+def test_budget_counts_utf16_units_and_the_step_summary_counts_bytes() -> None:
     wide = "\U0001f525" * 40  # each is two UTF-16 units and four UTF-8 bytes
     issue = IssueSummary(error_message=wide)
     changes = tuple(
@@ -117,7 +124,7 @@ def test_budget_counts_utf16_units_and_the_step_summary_counts_bytes():
     assert utf8_size(render_markdown(plan, max_chars=5000, size=utf8_size)) <= 5000
 
 
-def test_free_text_is_inert_when_github_renders_it():
+def test_free_text_is_inert_when_github_renders_it() -> None:
     text = render_markdown(hostile_plan())
     html = github_html(text)
     assert "<script" not in html and "<img" not in html
@@ -131,7 +138,7 @@ def test_free_text_is_inert_when_github_renders_it():
     )
 
 
-def test_tables_stay_intact_with_one_details_per_group_and_links():
+def test_tables_stay_intact_with_one_details_per_group_and_links() -> None:
     plan = huge_plan()
     text = render_markdown(plan)
     html = github_html(text)
@@ -149,7 +156,7 @@ def test_tables_stay_intact_with_one_details_per_group_and_links():
     assert "<script" not in html
 
 
-def test_hostile_table_cells_keep_their_columns():
+def test_hostile_table_cells_keep_their_columns() -> None:
     html = github_html(render_markdown(hostile_plan()))
     for table in re.findall(r"<table>(.*?)</table>", html, re.S):
         header = len(re.findall(r"<th[ >]", table))
@@ -157,7 +164,7 @@ def test_hostile_table_cells_keep_their_columns():
             assert len(re.findall(r"<td[ >]", row)) == header
 
 
-def test_links_only_with_a_ui_host():
+def test_links_only_with_a_ui_host() -> None:
     assert "error-tracking?issueId=" in render_markdown(LINKED)
     assert "error-tracking?issueId=" not in render_markdown(rich_plan())
 
@@ -176,22 +183,22 @@ def test_links_only_with_a_ui_host():
         pytest.param("fixed by #12", "fixed by #" + ZWJ + "12", id="issue-ref"),
     ],
 )
-def test_escape(raw, expected):
+def test_escape(raw: str, expected: str) -> None:
     assert escape(raw) == expected
 
 
-def test_neutralise_breaks_autolinks():
+def test_neutralise_breaks_autolinks() -> None:
     assert neutralise("https://x.example www.y.example") == (
         "https:" + ZWJ + "//x.example www" + ZWJ + ".y.example"
     )
 
 
-def test_marker_names_the_config_and_cannot_end_early():
+def test_marker_names_the_config_and_cannot_end_early() -> None:
     assert marker_line("triage/ owners.yaml") == "<!-- reconciler plan: triage/ owners.yaml -->"
     assert "-->" not in marker_line("a-->b <x>")[:-3]
 
 
-def test_error_message_cannot_break_the_table():
+def test_error_message_cannot_break_the_table() -> None:
     issue = IssueSummary(error_message="a | b `c`\nd")
     change = Change(ISSUE_A, Field.STATE, "OPEN", "RESOLVED", Source("t.yaml", 1, 1), "r", issue)
     row = next(

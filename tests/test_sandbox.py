@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from reconciler.model import State
-from reconciler.sandbox import RunningSandbox, Store
-
-# The fixtures module is a plugin too (pytest_plugins below); rewrite it before importing.
-pytest.register_assert_rewrite("tests.sandbox_fixtures")
-from tests.sandbox_fixtures import (  # noqa: E402
+from sandbox_fixtures import (
     ALICE,
     BOB,
     DAY_MS,
@@ -25,7 +19,10 @@ from tests.sandbox_fixtures import (  # noqa: E402
     search_body,
 )
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+from reconciler.model import State
+from reconciler.sandbox import RunningSandbox, Store
+
+pytest_plugins = ["sandbox_fixtures"]
 
 SEARCH = "/api/v2/error-tracking/issues/search"
 JSONAPI = "application/vnd.api+json"

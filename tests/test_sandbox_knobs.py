@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import httpx
-import pytest
-
-from reconciler.sandbox import Knobs, Store, serve_in_thread
-
-pytest.register_assert_rewrite("tests.sandbox_fixtures")
-from tests.sandbox_fixtures import (  # noqa: E402
+from sandbox_fixtures import (
     KEYS,
     OPEN_ID,
     FakeClock,
     RecordingSleep,
     make_store,
 )
+
+from reconciler.sandbox import Knobs, Store, serve_in_thread
 
 ISSUE = f"/api/v2/error-tracking/issues/{OPEN_ID}"
 

@@ -10,17 +10,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
-
-from reconciler.sandbox import RunningSandbox
-
-pytest.register_assert_rewrite("tests.sandbox_fixtures")
-from tests.sandbox_fixtures import (  # noqa: E402
+from sandbox_fixtures import (
     BOB,
     OPEN_ID,
     REGRESSED_ID,
@@ -29,7 +26,9 @@ from tests.sandbox_fixtures import (  # noqa: E402
     search_body,
 )
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+from reconciler.sandbox import RunningSandbox
+
+pytest_plugins = ["sandbox_fixtures"]
 
 SPEC_PATH = Path(__file__).parent / "fixtures" / "datadog-error-tracking-openapi.yaml"
 ISSUES = "/api/v2/error-tracking/issues"
@@ -83,7 +82,7 @@ def _check_error(spec: OpenAPI, path: str, method: str, response: httpx.Response
     assert errors[0]["status"] == str(response.status_code)
 
 
-def _operation(spec: OpenAPI, path: str, method: str) -> dict[str, object]:
+def _operation(spec: OpenAPI, path: str, method: str) -> dict[str, Any]:
     raw = spec.spec.read_value()["paths"]
     for template, operations in raw.items():
         pattern = template.replace("{issue_id}", "[^/]+")

@@ -59,7 +59,7 @@ IGNORE_OAUTH_WARNING = pytest.mark.filterwarnings("ignore:Unsupported scheme typ
 
 
 def spec_request(method: str, path: str, body: object = None) -> MockRequest:
-    data = None if body is None else json.dumps(body)
+    data = None if body is None else json.dumps(body).encode()
     return MockRequest(SERVER, method, path, data=data, content_type="application/json")
 
 
@@ -285,22 +285,32 @@ def test_search_result_without_included_issue_is_missing() -> None:
     document = {
         "data": [
             {
-                "id": "a",
+                "id": "aaaaaaaa-0000-4000-8000-000000000001",
                 "type": "error_tracking_search_result",
                 "attributes": {"total_count": 1},
             },
             {
-                "id": "b",
+                "id": "bbbbbbbb-0000-4000-8000-000000000002",
                 "type": "error_tracking_search_result",
                 "attributes": {},
-                "relationships": {"issue": {"data": {"id": "b", "type": "issue"}}},
+                "relationships": {
+                    "issue": {
+                        "data": {"id": "bbbbbbbb-0000-4000-8000-000000000002", "type": "issue"}
+                    }
+                },
             },
         ],
-        "included": [{**issue_resource(), "id": "b"}, {"id": "u", "type": "user"}],
+        "included": [
+            {**issue_resource(), "id": "bbbbbbbb-0000-4000-8000-000000000002"},
+            {"id": "u", "type": "user"},
+        ],
     }
     page = wire.parse_search_document(document)
-    assert page.issue_ids == ("a", "b")
-    assert page.missing == ("a",)
+    assert page.issue_ids == (
+        "aaaaaaaa-0000-4000-8000-000000000001",
+        "bbbbbbbb-0000-4000-8000-000000000002",
+    )
+    assert page.missing == ("aaaaaaaa-0000-4000-8000-000000000001",)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import click
 
 from reconciler.applier import ApplyOutcome
 from reconciler.cli.options import connection_options, parallelism_option, target_options
+from reconciler.cli.output import check_log, open_log
 from reconciler.cli.plan import emit
 from reconciler.cli.progress import ApplyProgress, StatusLine, interrupted_line, wants_progress
 from reconciler.cli.signals import sigterm_as_interrupt
@@ -54,14 +55,14 @@ class ResultLog:
     context manager: the file is opened once for the whole run, and closed only after
     the applier has returned, that is after its last worker finished."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: str | None) -> None:
         self._path = path
         self._lock = threading.Lock()
         self._file: TextIO | None = None
 
     def __enter__(self) -> ResultLog:
         if self._path is not None:
-            self._file = self._path.open("a", encoding="utf-8")
+            self._file = open_log(self._path)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -116,8 +117,9 @@ def _failure_message(outcome: ApplyOutcome) -> str:
 @parallelism_option
 @click.option(
     "--log-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Append one JSON line per result.",
+    type=click.Path(allow_dash=True),
+    metavar="FILE",
+    help="Append one JSON line per result (a file; '-' is refused).",
 )
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
 @target_options
@@ -128,7 +130,7 @@ def apply(
     auto_approve: bool,
     force: bool,
     parallelism: int,
-    log_file: Path | None,
+    log_file: str | None,
     fmt: str,
     strict: bool,
     targets: tuple[str, ...],
@@ -145,6 +147,7 @@ def apply(
             "was reviewed. Save a narrower plan with `reconciler plan PATH... --target "
             "ID_OR_RULE --out FILE` and apply that"
         )
+    check_log(log_file)
     # The config and the targets are checked before anything touches the network.
     source: Path | Config = plan_file if plan_file is not None else load_config(paths)
     if isinstance(source, Config):

@@ -68,4 +68,10 @@ def _run(configs: list[Path], data: Path, parallelism: int) -> None:
             second = engine.plan(config)
             emit(second, "text")
     if second.changes or not outcome.ok:
+        failed = len(outcome.results) - outcome.counts()["applied"]
+        click.echo(
+            f"Error: the demo did not converge: {failed} change(s) not applied, "
+            f"{len(second.changes)} still planned after apply",
+            err=True,
+        )
         raise click.exceptions.Exit(1)

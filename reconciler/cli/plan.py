@@ -18,6 +18,7 @@ from reconciler.cli.options import (
     target_options,
     use_color,
 )
+from reconciler.cli.output import check_output, is_stdout, write_whole
 from reconciler.config import load_config
 from reconciler.engine import Connection, connect
 from reconciler.model import Plan
@@ -67,7 +68,7 @@ def _markdown(plan: Plan, look: Look, max_chars: int, *, step_summary: bool = Fa
     )
 
 
-def full_plan_hint(out: Path | None, env: Mapping[str, str]) -> str | None:
+def full_plan_hint(out: str | None, env: Mapping[str, str]) -> str | None:
     """Where a shortened Markdown plan's reader finds the whole: this workflow run's step
     summary (GitHub Actions) and the JSON plan `--out` writes."""
     places = []
@@ -79,8 +80,8 @@ def full_plan_hint(out: Path | None, env: Mapping[str, str]) -> str | None:
             places.append(f"[the workflow run's summary]({run[0]}/{run[1]}/actions/runs/{run[2]})")
         else:
             places.append("the workflow run's summary")
-    if out is not None:
-        places.append(f"the JSON plan {escape(out.name)} (`reconciler show` renders it)")
+    if out is not None and not is_stdout(out):
+        places.append(f"the JSON plan {escape(Path(out).name)} (`reconciler show` renders it)")
     return " and ".join(places) or None
 
 
@@ -116,7 +117,11 @@ def emit(plan: Plan, fmt: str, *, err: bool = False, look: Look = Look()) -> Non
 @config_paths
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON plan here."
+    "--out",
+    type=click.Path(allow_dash=True),
+    metavar="FILE",
+    help="Also write the JSON plan here, whole or not at all; '-' is stdout (the plan in "
+    "--format then goes to stderr).",
 )
 @click.option(
     "--detailed-exitcode",
@@ -130,7 +135,7 @@ def emit(plan: Plan, fmt: str, *, err: bool = False, look: Look = Look()) -> Non
 def plan(
     paths: tuple[Path, ...],
     fmt: str,
-    out: Path | None,
+    out: str | None,
     detailed_exitcode: bool,
     strict: bool,
     targets: tuple[str, ...],
@@ -149,15 +154,17 @@ def plan(
     )
     config = load_config(paths)
     check_targets(config, targets)
+    check_output(out, "--out")
     with connect(Connection(site, api_url), parallelism=parallelism) as engine:
         result = engine.plan(config, targets=targets)
     if strict and result.conflicts:
         emit(result, "text", err=True)
         result.raise_if_conflicts()
     if out is not None:
-        out.write_text(render_json(result), encoding="utf-8")
+        write_whole(out, render_json(result), "--out")
     append_step_summary(result, look, os.environ)
-    emit(result, fmt, look=look)
+    # With `--out -` stdout is the JSON plan alone, so a script can read it whole.
+    emit(result, fmt, err=is_stdout(out), look=look)
     if detailed_exitcode and result.changes:
         raise click.exceptions.Exit(EXIT_CHANGES)
 

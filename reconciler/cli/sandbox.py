@@ -127,8 +127,9 @@ def serve(
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here (atomically); stdout when omitted.",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILE",
+    help="Write here (atomically); stdout when omitted or '-'.",
 )
 @click.option(
     "--config",
@@ -143,7 +144,7 @@ def generate(
     services: int,
     users: int | None,
     seed: int,
-    out: Path | None,
+    out: str | None,
     configs: tuple[Path, ...],
 ) -> None:
     """Generate a synthetic org data file; the same options always give the same file.
@@ -157,11 +158,11 @@ def generate(
 
     fit = fit_for(load_config(list(configs) or bundled_configs()))
     document = generate_org_document(issues, services, seed, users, fit=fit)
-    if out is None:
+    if out is None or out == "-":
         click.echo(json.dumps(document, indent=2))
         return
     try:
-        write_json_atomically(out, document)
+        write_json_atomically(Path(out), document)
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
     service_count = len({issue["service"] for issue in document["issues"]})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard, TypeVar
 
 from reconciler.errors import ResponseShapeError
-from reconciler.model import Issue, Regression, SearchRequest, State, User
+from reconciler.model import Issue, Regression, SearchRequest, State, User, is_uuid
 
 ISSUE_TYPE = "issue"
 _V = TypeVar("_V")
@@ -291,7 +291,13 @@ def parse_search_document(document: object, memo: IssueMemo | None = None) -> Se
         relationships = result.get("relationships")
         issue_id = _related_id(relationships, "issue") if _is_object(relationships) else None
         # The result id equals its issue id (api-notes section 4); use it when the link is absent.
-        ids.append(issue_id or _id(result, f"search result {position}"))
+        issue_id = issue_id or _id(result, f"search result {position}")
+        if not is_uuid(issue_id):
+            # It would become part of a URL: `..` would take the keys to another endpoint.
+            raise ResponseShapeError(
+                f"search result {position} names issue {issue_id[:40]!r}, which is not a UUID"
+            )
+        ids.append(issue_id)
     raw_included = _list(body.get("included", []), "included")
     labels: dict[str, str] = {}
     for raw in raw_included:

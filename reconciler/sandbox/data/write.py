@@ -7,6 +7,7 @@ epoch milliseconds or the ISO strings the org holds.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -39,6 +40,7 @@ def write_json_atomically(path: Path, doc: Mapping[str, Any]) -> None:
     """
     payload = json.dumps(doc, indent=2, sort_keys=False) + "\n"
     directory = path.resolve().parent
+    tmp_name = ""
     try:
         handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
         with os.fdopen(handle, "w", encoding="utf-8") as tmp:
@@ -47,6 +49,10 @@ def write_json_atomically(path: Path, doc: Mapping[str, Any]) -> None:
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
     except OSError as exc:
+        if tmp_name:
+            # A failed rename (the path is a directory, say) must not leave the copy behind.
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
         raise SandboxDataError(str(path), f"cannot write: {exc}") from exc
 
 
