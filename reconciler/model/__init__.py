@@ -13,6 +13,8 @@ reach Datadog (the real client, or a fake in tests).
   `UserReference`).
 - `decision`: what the planner decided and why (`RuleMatch`, `Hold`, `Decision`,
   `IssueDecision`, `Decisions`), before any diff; read by explain and report.
+- `explain`: why the config decides what it decides for one issue (`RuleVerdict`,
+  `Explanation`).
 - `moves`: what a config change does to ownership (`OwnershipDelta`, `Owned`, `Move`).
 - `report`: the ownership report (`Report`, `Scope`, `Coverage` and its rows).
 - `plan`: what the planner and the applier produce (`Change`, `Held`, `Conflict`,
@@ -38,6 +40,7 @@ from reconciler.model.enums import (
     in_persona,
     is_uuid,
 )
+from reconciler.model.explain import Explanation, RuleVerdict
 from reconciler.model.live import (
     Issue,
     IssueApi,
@@ -84,6 +87,7 @@ __all__ = [
     "Decision",
     "Decisions",
     "Expectation",
+    "Explanation",
     "Field",
     "Held",
     "Hold",
@@ -106,6 +110,7 @@ __all__ = [
     "ResultStatus",
     "Rule",
     "RuleMatch",
+    "RuleVerdict",
     "SampleIssue",
     "Scope",
     "SearchRequest",
