@@ -1,4 +1,4 @@
-"""The library's one entry point: observe, plan, load a saved plan, apply.
+"""The library's one entry point: observe, plan, explain one issue, load a saved plan, apply.
 
 Like octoDNS's Manager, the engine wires the layers together and owns no rules of
 its own: observing (`selection`) fills an `Observed`, the planner decides
@@ -26,9 +26,21 @@ from pathlib import Path
 
 from reconciler import client
 from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
-from reconciler.model import ChangeResult, Config, Decisions, Issue, IssueApi, Observed, Plan, Rule
+from reconciler.errors import IssueNotFoundError, NotFoundError
+from reconciler.model import (
+    ChangeResult,
+    Config,
+    Decisions,
+    Explanation,
+    Issue,
+    IssueApi,
+    Observed,
+    Plan,
+    Rule,
+    is_uuid,
+)
 from reconciler.planfile import load_plan
-from reconciler.planner import check_targets, decide, diff
+from reconciler.planner import check_targets, decide, diff, explain_issue
 from reconciler.ruletests import check_tests
 from reconciler.selection import observe, select_rule
 
@@ -150,6 +162,31 @@ class Engine:
     def plan(self, config: Config, *, targets: Collection[str] = ()) -> Plan:
         """The complete Plan for `config` against the live org (see plan_with_decisions)."""
         return self.plan_with_decisions(config, targets=targets).plan
+
+    def explain(self, config: Config, issue_id: str) -> Explanation:
+        """Why `config` decides what it decides for one issue: one plan's observation,
+        limited to the issue, read back rule by rule. Nothing is written.
+
+        An issue no search returns and no pin names is fetched to explain it; raises
+        IssueNotFoundError when `issue_id` is not a UUID or the org has no such issue,
+        and whatever planning raises (ConfigError, PlanFailed).
+        """
+        if not is_uuid(issue_id):
+            raise IssueNotFoundError(issue_id, "is not an issue id (a UUID)")
+        wanted = issue_id.lower()
+        # A missing pin does not stop an explanation, unless it is the issue explained.
+        planned = self.plan_with_decisions(config, targets=(wanted,), allow_missing_pins=True)
+        issue = planned.observed.issues.get(wanted)
+        if issue is None:
+            if any(pin.issue_id.lower() == wanted for pin in planned.observed.missing_pins):
+                raise IssueNotFoundError(wanted, f"does not exist at {self.api_url} (404)")
+            try:
+                issue = self.api.get_issue(wanted)
+            except NotFoundError as exc:
+                raise IssueNotFoundError(
+                    wanted, f"does not exist at {self.api_url} (404); check the id and the site"
+                ) from exc
+        return explain_issue(issue, planned.decisions, planned.observed, planned.plan)
 
     def load_saved(self, path: str | Path) -> Plan:
         """A saved plan file, refused when unreadable, edited or made against another API.

@@ -24,6 +24,7 @@ never contains an API or application key.
     ├── PlanningError              no plan can be made from this config and this org
     │   ├── UserLookupError        an email or handle names no user, or a disabled one
     │   ├── PinNotFoundError       a pinned issue does not exist
+    │   ├── IssueNotFoundError     the issue to explain is not a UUID, or does not exist
     │   ├── TruncatedSelectionError a rule's search stays at the 100 cap
     │   ├── PlanFailed             several errors found while planning, all of them
     │   ├── UnknownTargetError     a --target is neither a rule name nor an issue UUID
@@ -245,6 +246,15 @@ class PinNotFoundError(PlanningError):
             f"{where}: pinned issue {issue_id} does not exist (404); remove the pin or "
             "check the id (`reconciler report` lists such pins without failing)"
         )
+
+
+class IssueNotFoundError(PlanningError):
+    """The issue `explain` was asked about is not an issue UUID, or the org has no such issue."""
+
+    def __init__(self, issue_id: str, reason: str) -> None:
+        self.issue_id = issue_id
+        self.reason = reason
+        super().__init__(f"issue {issue_id!r} {reason}")
 
 
 class TruncatedSelectionError(PlanningError):

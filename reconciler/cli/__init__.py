@@ -38,6 +38,10 @@ COMMANDS = {
         "reconciler.cli.demo:demo",
         "Plan, apply and plan again the bundled example org, in a local sandbox.",
     ),
+    "explain": LazyCommand(
+        "reconciler.cli.explain:explain",
+        "Why the configuration decides what it decides for one issue; nothing is written.",
+    ),
     "import": LazyCommand(
         "reconciler.cli.importer:import_",
         "Write a complete config pinning the matching issues' current state and assignee.",

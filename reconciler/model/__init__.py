@@ -13,6 +13,8 @@ reach Datadog (the real client, or a fake in tests).
   `UserReference`).
 - `decision`: what the planner decided and why (`RuleMatch`, `Hold`, `Decision`,
   `IssueDecision`, `Decisions`), before any diff; read by explain and report.
+- `explain`: why the config decides what it decides for one issue (`RuleVerdict`,
+  `Explanation`).
 - `plan`: what the planner and the applier produce (`Change`, `Held`, `Conflict`,
   `Plan` with its policy checks `raise_if_unsafe` / `raise_if_conflicts` /
   `raise_if_other_api`, `plan_checksum`, `ChangeResult`).
@@ -36,6 +38,7 @@ from reconciler.model.enums import (
     in_persona,
     is_uuid,
 )
+from reconciler.model.explain import Explanation, RuleVerdict
 from reconciler.model.live import (
     Issue,
     IssueApi,
@@ -70,6 +73,7 @@ __all__ = [
     "Decision",
     "Decisions",
     "Expectation",
+    "Explanation",
     "Field",
     "Held",
     "Hold",
@@ -86,6 +90,7 @@ __all__ = [
     "ResultStatus",
     "Rule",
     "RuleMatch",
+    "RuleVerdict",
     "SampleIssue",
     "SearchRequest",
     "Source",

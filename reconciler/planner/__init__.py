@@ -8,6 +8,7 @@ inputs always give the same plan.
 - `decide`: rule matching, pins, winners and losers, the RESOLVED guards, keep_state.
 - `diff`: the changes (DeepDiff over flat keys), held values, conflicts, warnings.
 - `targets`: `--target` checking and filtering.
+- `explain`: one issue's decisions and changes, rule by rule (`reconciler explain`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Collection
 from reconciler.model import Config, Decisions, Observed, Plan
 from reconciler.planner.decide import decide
 from reconciler.planner.diff import diff, iso_utc
+from reconciler.planner.explain import explain_issue
 from reconciler.planner.targets import check_targets
 
-__all__ = ["build_plan", "check_targets", "decide", "diff", "iso_utc"]
+__all__ = ["build_plan", "check_targets", "decide", "diff", "explain_issue", "iso_utc"]
 
 
 def build_plan(
