@@ -3,9 +3,8 @@
     python benchmarks/startup.py [--runs 5]
 
 The package's bytecode is compiled first (`compileall`), as an install leaves it, so
-the figures are not a first run's. Each command runs as a fresh subprocess, from the
-repository root, the way the installed `reconciler` script runs it (`from
-reconciler.cli import main`, no `runpy`), `--runs` times, and the fastest
+the figures are not a first run's. Each command runs as a fresh subprocess
+(`python -m reconciler ...`, from the repository root) `--runs` times, and the fastest
 wall time is printed beside two baselines measured in the same run: the interpreter
 alone (`python -c pass`) and the interpreter with click (`python -c "import click"`),
 the floor of any click command. The targets are printed beside them; a slow machine
@@ -42,8 +41,8 @@ BASELINES = (
     Case("python -c pass", ("-c", "pass")),
     Case('python -c "import click"', ("-c", "import click")),
 )
-# What the console script of `[project.scripts]` does, without depending on its install.
-SCRIPT = ("-c", "import sys; from reconciler.cli import main; sys.exit(main())")
+# `-m` rather than the console script, so no install is needed; it adds only runpy's import.
+SCRIPT = ("-m", "reconciler")
 COMMANDS = (
     Case("reconciler --help", (*SCRIPT, "--help"), 0.15),
     Case("reconciler validate examples/", (*SCRIPT, "validate", "examples/"), 0.2),
