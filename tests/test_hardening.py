@@ -104,6 +104,26 @@ def test_a_dot_segment_id_in_a_search_answer_is_refused_before_any_request_in_a_
     assert {(c.request.method, c.request.url.path) for c in router.calls} == {("POST", SEARCH)}
 
 
+def test_a_deeply_nested_answer_to_a_write_fails_that_change_and_logs_it(
+    tmp_path: Path, router: respx.MockRouter
+) -> None:
+    router.post(SEARCH).respond(200, headers=VND, json=search_answer(OPEN_ID, included=True))
+    deep = b'{"data":' * 100_000 + b"null" + b"}" * 100_000
+    state = router.put(f"/api/v2/error-tracking/issues/{OPEN_ID}/state")
+    state.respond(200, headers=VND, content=deep)
+    log = tmp_path / "apply.log"
+    env = {**KEYS, "DD_API_URL": API}
+    config = str(write(tmp_path, RESOLVE))
+    result = run(["apply", "--auto-approve", "--log-file", str(log), config], env)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert last_line(result).startswith("Error: not every change is in effect: 1 failed")
+    assert state.call_count == 1
+    (line,) = [json.loads(text) for text in log.read_text(encoding="utf-8").splitlines()]
+    assert (line["issue_id"], line["field"], line["status"]) == (OPEN_ID, "state", "failed")
+    assert "unexpected body" in line["error"]
+
+
 # ---------------------------------------------------------------- guards that cannot be read
 
 
@@ -292,13 +312,12 @@ def _bulk_store(count: int) -> Store:
     return Store(base.users(), base.teams(), issues)
 
 
-def test_a_double_ctrl_c_loses_no_log_line_of_a_write_the_server_received(
-    tmp_path: Path,
-) -> None:
-    store = _bulk_store(40)
-    config = write(tmp_path, NOISE.replace("service:email-api-py", "service:bulk-api"))
-    log = tmp_path / "apply.log"
-    with serve_in_thread(store, Knobs(latency_ms=150)) as slow:
+def _interrupt_twice(
+    store: Store, config: Path, log: Path, latency_ms: float = 150
+) -> tuple[int, str, str]:
+    """Run apply in a child process against a slow sandbox and Ctrl-C it twice once
+    writes have started; returns its exit code, stdout and stderr."""
+    with serve_in_thread(store, Knobs(latency_ms=latency_ms)) as slow:
         env = {**os.environ, **KEYS, "DD_API_URL": slow.url, "PYTHONPATH": str(ROOT)}
         args = [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--format", "json"]
         args += ["--parallelism", "4", "--log-file", str(log), str(config)]
@@ -312,15 +331,30 @@ def test_a_double_ctrl_c_loses_no_log_line_of_a_write_the_server_received(
         time.sleep(0.05)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
-        live = {issue.id: (issue.state, issue.assignee_id) for issue in store.issues()}
-    assert process.returncode == 130, err
+    return process.returncode, out, err
+
+
+def _bulk(store: Store) -> dict[str, tuple[State, str | None]]:
+    return {
+        issue.id: (issue.state, issue.assignee_id)
+        for issue in store.issues()
+        if issue.id.startswith("5e1f")
+    }
+
+
+def test_a_double_ctrl_c_loses_no_log_line_of_a_write_the_server_received(
+    tmp_path: Path,
+) -> None:
+    store = _bulk_store(40)
+    config = write(tmp_path, NOISE.replace("service:email-api-py", "service:bulk-api"))
+    log = tmp_path / "apply.log"
+    code, out, err = _interrupt_twice(store, config, log)
+    assert code == 130, err
     assert "Traceback" not in err
     logged = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     done = {(r["issue_id"], r["field"]) for r in logged if r["status"] == "applied"}
     received = 0
-    for issue_id, (state, assignee) in live.items():
-        if not issue_id.startswith("5e1f"):
-            continue
+    for issue_id, (state, assignee) in _bulk(store).items():
         # Every write the server took is in the log as applied.
         if assignee is not None:
             received += 1
@@ -335,3 +369,25 @@ def test_a_double_ctrl_c_loses_no_log_line_of_a_write_the_server_received(
         (r["issue_id"], r["field"], r["status"]) for r in results
     )
     assert len(results) == 80
+
+
+def test_issues_a_double_ctrl_c_stranded_are_finished_by_a_second_apply(tmp_path: Path) -> None:
+    store = _bulk_store(40)
+    config = write(tmp_path, NOISE.replace("service:email-api-py", "service:bulk-api"))
+    code, _out, err = _interrupt_twice(store, config, tmp_path / "apply.log", latency_ms=600)
+    assert code == 130, err
+    after_interrupt = _bulk(store)
+    # The second Ctrl-C came while the first assignee writes were in flight (each answer
+    # takes 600 ms), so their state writes were never started: those issues are stranded.
+    assert (State.ACKNOWLEDGED, ALICE) in set(after_interrupt.values())
+    assert set(after_interrupt.values()) <= {
+        (State.OPEN, None),
+        (State.ACKNOWLEDGED, ALICE),  # stranded: assigned, its state write never sent
+        (State.IGNORED, ALICE),
+    }
+    with serve_in_thread(store, Knobs()) as fast:
+        env = {**KEYS, "DD_API_URL": fast.url}
+        again = run(["apply", "--auto-approve", str(config)], env)
+        assert again.exit_code == 0, again.stderr
+        assert run(["plan", str(config)], env).stdout.rstrip().endswith("No changes.")
+    assert set(_bulk(store).values()) == {(State.IGNORED, ALICE)}
