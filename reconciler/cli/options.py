@@ -10,8 +10,6 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.render.markdown import DEFAULT_MAX_CHARS
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("text", "json", "markdown")
@@ -63,6 +61,9 @@ def target_options(func: F) -> F:
 
 def markdown_options(func: F) -> F:
     """`--max-chars` (the Markdown budget) and `--links` (issue links in the text plan)."""
+    # Here, not at the top: `validate` uses these options too, and renders nothing.
+    from reconciler.render.markdown import DEFAULT_MAX_CHARS
+
     func = click.option(
         "--links",
         is_flag=True,
