@@ -9,8 +9,10 @@ all of that so the rest of the code only sees `model` objects.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeGuard, TypeVar
 
 from reconciler.errors import ResponseShapeError
@@ -281,26 +283,29 @@ class IssueMemo:
 
     Searches that overlap (slices of one rule, rules that select the same issues)
     return the same issue many times; with a memo each issue is parsed once, and the
-    first answer that carried it gives its snapshot. Safe to share between threads.
+    first answer that carried it gives its snapshot. Safe to share between threads:
+    the look-up and the parse happen under one lock, so two searches answered at the
+    same moment cannot both parse an issue (parsing holds the GIL anyway, so the
+    lock costs no parallelism).
     """
 
     def __init__(self) -> None:
         self._issues: dict[str, Issue] = {}
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._issues)
 
-    def known(self, raw: object) -> Issue | None:
-        """The issue parsed before with the id of this raw resource, if any."""
-        if isinstance(raw, Mapping):
-            issue_id = raw.get("id")
-            if isinstance(issue_id, str):
-                return self._issues.get(issue_id)
-        return None
-
-    def keep(self, issue: Issue) -> Issue:
-        """Remember `issue` unless one with its id is known; returns the one kept."""
-        return self._issues.setdefault(issue.id, issue)
+    def issue(self, raw: Mapping[str, Any], parse: Callable[[], Issue]) -> Issue:
+        """The issue parsed before with the id of `raw`, or `parse()` kept as it."""
+        issue_id = raw.get("id")
+        if not isinstance(issue_id, str):
+            return parse()  # no id to remember it by: parse raises the shape error
+        with self._lock:
+            issue = self._issues.get(issue_id)
+            if issue is None:
+                issue = self._issues[issue_id] = parse()
+            return issue
 
 
 def parse_search_document(document: object, memo: IssueMemo | None = None) -> SearchPage:
@@ -349,13 +354,10 @@ def parse_search_document(document: object, memo: IssueMemo | None = None) -> Se
     included: dict[str, Issue] = {}
     for raw in raw_included:
         if _is_object(raw) and raw.get("type") == ISSUE_TYPE:
-            issue = memo.known(raw) if memo is not None else None
-            if issue is None:
-                issue_id = _text(raw.get("id"))
-                found = counts.get(issue_id, _NO_COUNTS) if issue_id else _NO_COUNTS
-                issue = parse_issue(raw, labels, teams, found)
-                if memo is not None:
-                    issue = memo.keep(issue)
+            issue_id = _text(raw.get("id"))
+            found = counts.get(issue_id, _NO_COUNTS) if issue_id else _NO_COUNTS
+            parse = partial(parse_issue, raw, labels, teams, found)
+            issue = memo.issue(raw, parse) if memo is not None else parse()
             included[issue.id] = issue
     return SearchPage(issue_ids=tuple(ids), included=included, counts=counts)
 
