@@ -261,7 +261,10 @@ def test_a_plan_without_api_url_is_refused() -> None:
         plan_from_document(doc, where="mem")
 
 
-@pytest.mark.parametrize("bad_id", ["..", ".", "../state", "x/../..", "", "%2e%2e"], ids=repr)
+BAD_IDS = ["..", ".", "../state", "x/../..", "", "%2e%2e", "c1726a66-1f64-11ee-b338-da7ad0900002\n"]
+
+
+@pytest.mark.parametrize("bad_id", BAD_IDS, ids=repr)
 @pytest.mark.parametrize("where", ["changes", "held", "conflicts"])
 def test_an_issue_id_that_is_not_a_uuid_is_refused(bad_id: str, where: str) -> None:
     doc = _doc()
