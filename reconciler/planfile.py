@@ -144,6 +144,7 @@ class _Reader:
             self._change(item, f"changes[{i}]")
             for i, item in enumerate(_typed(doc["changes"], list, "changes"))
         )
+        _refuse_repeats(changes)
         held = tuple(
             self._held(item, f"held[{i}]")
             for i, item in enumerate(_typed(doc["held"], list, "held"))
@@ -251,6 +252,20 @@ class _Reader:
     def _users(self, value: object) -> dict[str, str]:
         users = _object(value, "users")
         return {_typed(k, str, "users"): _typed(v, str, f"users.{k}") for k, v in users.items()}
+
+
+def _refuse_repeats(changes: tuple[Change, ...]) -> None:
+    """A plan changes a field of an issue once; a second change of it (which no plan
+    we write has) would be a second, unreviewed write of that field."""
+    seen: set[tuple[str, Field]] = set()
+    for i, change in enumerate(changes):
+        key = (change.issue_id.lower(), change.field)
+        if key in seen:
+            raise _Invalid(
+                f"changes[{i}] changes the {change.field.value} of issue {change.issue_id} "
+                "a second time; plan again"
+            )
+        seen.add(key)
 
 
 def _key(data: Mapping[str, Any], key: str, at: str) -> Any:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import json
 import os
@@ -244,6 +245,18 @@ def test_a_raised_max_changes_is_refused() -> None:
     doc["max_changes"] = doc.get("max_changes", 100) * 100
     with pytest.raises(PlanFileError, match="checksum does not match"):
         plan_from_document(doc, where="mem")
+
+
+@pytest.mark.parametrize("upper", [False, True], ids=["same-id", "id-in-capitals"])
+def test_a_change_repeated_for_the_same_field_is_refused_even_resealed(upper: bool) -> None:
+    doc = _doc()
+    repeat = copy.deepcopy(doc["changes"][0])
+    if upper:
+        repeat["issue_id"] = repeat["issue_id"].upper()
+    doc["changes"].append(repeat)
+    field = repeat["field"]
+    with pytest.raises(PlanFileError, match=rf"changes the {field} of issue .* a second time"):
+        plan_from_document(_resealed(doc), where="mem")
 
 
 @pytest.mark.parametrize("api_url", ["", "   "], ids=["empty", "blank"])
