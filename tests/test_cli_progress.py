@@ -354,12 +354,13 @@ def test_piped_or_json_runs_carry_no_status_line(
     assert "rule bulk: " not in run.terminal
 
 
-@pytest.mark.parametrize("command", ["report", "import", "explain"])
+@pytest.mark.parametrize("command", ["plan-base", "report", "import", "explain"])
 def test_other_observing_commands_show_progress_on_a_terminal(
     bulk: tuple[Store, RunningSandbox], config: Path, command: str
 ) -> None:
     _, sandbox = bulk
     args = {
+        "plan-base": ["plan", str(config), "--base", str(config)],
         "report": ["report", str(config)],
         "import": ["import", "--query", "service:bulk-api", "--track", "trace"],
         "explain": ["explain", OPEN_ID, str(config)],
@@ -369,6 +370,7 @@ def test_other_observing_commands_show_progress_on_a_terminal(
     assert f"{CLEAR}searching: " in run.terminal
     lines = [line.split(CLEAR)[-1] for line in run.terminal.split("\n")]
     expected = {
+        "plan-base": "rule bulk: 250 issues in ",  # one search for both configs
         "report": "rule (scope): 253 issues in ",  # the fixture org's recent issues too
         "import": "rule import: 250 issues in ",
         "explain": "rule bulk: 250 issues in ",
@@ -383,7 +385,9 @@ def test_apply_on_a_terminal_is_one_updating_line_and_the_summary(
     store, sandbox = bulk
     run = on_terminal(["apply", "--auto-approve", str(config)], sandbox)
     assert run.code == 0, run.terminal
-    after_plan = run.terminal.split("Plan: 501 changes on 251 issues")[1]
+    before_plan, after_plan = run.terminal.split("Plan: 501 changes on 251 issues")
+    assert f"{CLEAR}searching: " in before_plan  # the plan phase shows its progress too
+    assert f"{CLEAR}rule bulk: 250 issues in " in before_plan
     assert f"{CLEAR}apply: " in after_plan
     assert "apply: 501/501 changes" in after_plan
     # No change gets a line of its own: only the summary follows the status line.
