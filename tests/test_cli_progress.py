@@ -143,6 +143,52 @@ def test_a_rate_limit_wait_shows_until_it_is_over() -> None:
     assert "waiting" not in status_now(terminal)
 
 
+def test_a_refresh_counts_a_wait_down_and_never_brings_back_a_removed_line() -> None:
+    terminal, clock = FakeTerminal(), Clock()
+    display = TerminalProgress(terminal, clock, columns=200)
+    display.refresh()
+    assert terminal.getvalue() == ""  # nothing shown yet: nothing to redraw
+    display(RuleProgress("web", 1, 100))
+    display(RateLimitWait(10.0))
+    clock.now += 4
+    display.refresh()
+    assert status_now(terminal).endswith("; waiting 6s for the rate limit")
+    display.clear()
+    shown = terminal.getvalue()
+    display.refresh()
+    assert terminal.getvalue() == shown
+    on_result = display.applying(2)
+    display.refresh()
+    assert terminal.getvalue() == shown  # the apply line appears with its first result
+    clock.now += 1
+    on_result(_result(1, ResultStatus.APPLIED))
+    clock.now += 1
+    display.refresh()
+    assert (
+        status_now(terminal)
+        == "apply: 1/2 changes, 0.5/s, about 2s left; waiting 4s for the rate limit"
+    )
+
+
+def test_the_line_is_redrawn_on_a_timer_until_the_display_ends() -> None:
+    terminal = FakeTerminal()
+    with TerminalProgress(terminal, columns=200, tick=0.001) as display:
+        display(RuleProgress("web", 1, 100))
+        deadline = time.monotonic() + 30
+        while terminal.getvalue().count(CLEAR) < 3 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert terminal.getvalue().count(CLEAR) >= 3
+    ended = terminal.getvalue()
+    time.sleep(0.01)
+    assert terminal.getvalue() == ended and ended.endswith(CLEAR)
+
+
+def test_no_display_on_a_dumb_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    with progress_display("text", FakeTerminal()) as display:
+        assert display is None
+
+
 def test_apply_counts_on_one_line_with_rate_eta_and_the_wait() -> None:
     terminal, clock = FakeTerminal(), Clock()
     display = TerminalProgress(terminal, clock, columns=200)

@@ -34,12 +34,15 @@ from reconciler.render import render_results_text
 _CLEAR = "\r\x1b[K"
 _REDRAW_SECONDS = 0.1  # at most ten redraws a second: a terminal is slower than the API
 _DEFAULT_COLUMNS = 80
+_TICK_SECONDS = 1.0  # with no event, the line is still redrawn this often
 
 
 def wants_progress(stream: TextIO, fmt: str) -> bool:
-    """Progress only on a terminal, and only with text output."""
+    """Progress only on a terminal that can erase a line (not TERM=dumb), and only with
+    text output."""
     isatty = getattr(stream, "isatty", None)
-    return fmt == "text" and callable(isatty) and bool(isatty())
+    dumb = os.environ.get("TERM") == "dumb"
+    return fmt == "text" and not dumb and callable(isatty) and bool(isatty())
 
 
 def _columns(stream: TextIO) -> int:
@@ -67,9 +70,12 @@ class StatusLine:
         self._text = ""
         self._drawn_at = float("-inf")
 
-    def update(self, text: str, *, force: bool = False) -> None:
-        """Show `text` as the status; redraws are throttled unless `force`."""
+    def update(self, text: str, *, force: bool = False, if_shown: bool = False) -> None:
+        """Show `text` as the status; redraws are throttled unless `force`. With `if_shown`,
+        only while a status is shown (a timed redraw must not bring back a removed line)."""
         with self._lock:
+            if if_shown and not self._text:
+                return
             self._text = self._fit(text)
             now = self._clock()
             if force or now - self._drawn_at >= _REDRAW_SECONDS:
@@ -137,10 +143,10 @@ class ApplyProgress:
             done = self._done
             self._status.update(self.describe(done), force=done == self._total)
 
-    def redraw(self) -> None:
-        """Show the count again now (a rate-limit wait began)."""
+    def redraw(self, *, if_shown: bool = False) -> None:
+        """Show the count again now (a rate-limit wait began, or time passed)."""
         with self._lock:
-            self._status.update(self.describe(self._done), force=True)
+            self._status.update(self.describe(self._done), force=True, if_shown=if_shown)
 
     def describe(self, done: int) -> str:
         """`apply: 120/400 changes, 38.2/s, about 7s left`, then any note."""
@@ -156,7 +162,9 @@ class TerminalProgress:
     """The engine's progress hook on a terminal (see the module docstring); thread-safe.
 
     A context manager: within it, log records meant for the same stream are printed
-    above the status line instead of through it, and on exit the line is removed.
+    above the status line instead of through it, the line is redrawn every `tick`
+    seconds when given (so a rate, an ETA and a wait keep moving while no answer
+    comes), and on exit it is removed.
     """
 
     def __init__(
@@ -164,9 +172,13 @@ class TerminalProgress:
         stream: TextIO,
         clock: Callable[[], float] = time.monotonic,
         columns: int | None = None,
+        tick: float | None = None,
     ) -> None:
         self._stream = stream
         self._clock = clock
+        self._tick = tick
+        self._stopped = threading.Event()
+        self._ticker: threading.Thread | None = None
         self.status = StatusLine(stream, clock, columns)
         self._lock = threading.Lock()
         self._rules: dict[str, RuleProgress] = {}
@@ -181,6 +193,11 @@ class TerminalProgress:
         for handler in logging.getLogger().handlers:
             if isinstance(handler, logging.StreamHandler) and handler.stream is self._stream:
                 self._handlers.append((handler, handler.setStream(above)))
+        if self._tick is not None:
+            self._ticker = threading.Thread(
+                target=self._ticking, args=(self._tick,), name="progress", daemon=True
+            )
+            self._ticker.start()
         return self
 
     def __exit__(
@@ -189,10 +206,27 @@ class TerminalProgress:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self._stopped.set()
+        if self._ticker is not None:
+            self._ticker.join()
+            self._ticker = None
         for handler, stream in self._handlers:
             handler.setStream(stream)
         self._handlers.clear()
         self.status.close()
+
+    def _ticking(self, seconds: float) -> None:
+        while not self._stopped.wait(seconds):
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw what is shown, as of now; nothing when no status is shown."""
+        with self._lock:
+            applying = self._apply
+            if applying is None:
+                self.status.update(self._observing(), force=True, if_shown=True)
+        if applying is not None:
+            applying.redraw(if_shown=True)
 
     def __call__(self, event: ProgressEvent) -> None:
         if isinstance(event, RateLimitWait):
@@ -285,7 +319,7 @@ def progress_display(fmt: str, stream: TextIO | None = None) -> Iterator[Termina
     if not wants_progress(shown, fmt):
         yield None
         return
-    with TerminalProgress(shown) as display:
+    with TerminalProgress(shown, tick=_TICK_SECONDS) as display:
         yield display
 
 
