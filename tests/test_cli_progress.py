@@ -286,17 +286,20 @@ def on_terminal(
     *,
     stdout_too: bool = True,
     meanwhile: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    answer: tuple[str, str] | None = None,
 ) -> Run:
     """`reconciler ARGS...` with stderr (and stdout, unless `stdout_too` is False) on a
-    pseudo-terminal 200 columns wide; `meanwhile` runs while it does."""
+    pseudo-terminal 200 columns wide; `meanwhile` runs while it does. With `answer`
+    (prompt, reply), stdin is the terminal too, and the reply is typed once the prompt
+    shows."""
     env = {**os.environ, **KEYS, "DD_API_URL": sandbox.url, "PYTHONPATH": str(ROOT)}
-    env["NO_COLOR"] = "1"
+    env.update(NO_COLOR="1", TERM="xterm")
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
     try:
         process = subprocess.Popen(
             [sys.executable, "-m", "reconciler", *args],
-            stdin=subprocess.DEVNULL,
+            stdin=slave if answer is not None else subprocess.DEVNULL,
             stdout=slave if stdout_too else subprocess.PIPE,
             stderr=slave,
             env=env,
@@ -310,6 +313,12 @@ def on_terminal(
     try:
         if meanwhile is not None:
             meanwhile(process)
+        if answer is not None:
+            prompt, reply = answer
+            deadline = time.monotonic() + 60
+            while prompt.encode() not in b"".join(received) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.write(master, reply.encode() + b"\n")
         stdout = process.stdout.read() if process.stdout is not None else b""
         code = process.wait(timeout=120)
     finally:
@@ -467,6 +476,16 @@ def test_a_rate_limit_wait_shows_on_the_apply_line(config: Path) -> None:
     assert run.code == 0, run.terminal
     assert "; waiting " in run.terminal and " for the rate limit" in run.terminal
     assert "Apply: 25 applied, 0 failed, 0 stale, 0 skipped." in run.terminal
+
+
+def test_the_confirmation_prompt_is_left_alone_by_the_status_line(config: Path) -> None:
+    with serve_in_thread(bulk_store(10), Knobs()) as sandbox:
+        prompt = "Apply these 21 changes? Only 'yes' will be accepted: "
+        run = on_terminal(["apply", str(config)], sandbox, answer=(prompt, "yes"))
+    assert run.code == 0, run.terminal
+    # The plan, the prompt and the typed answer (echoed), with nothing drawn between.
+    assert f"conflicts.\n{prompt}yes\n{CLEAR}apply: " in run.terminal
+    assert run.terminal.endswith("Apply: 21 applied, 0 failed, 0 stale, 0 skipped.\n")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
