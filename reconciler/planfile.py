@@ -103,9 +103,11 @@ def load_plan(path: str | Path) -> Plan:
 def _read_regular_file(path: Path, where: str) -> bytes:
     """The file's bytes; a FIFO, device or directory is refused (it could block or never
     end), and so is a file past MAX_PLAN_BYTES. Raises PlanFileError, OSError."""
-    with path.open("rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise PlanFileError(where, "is not a regular file")
         data = handle.read(MAX_PLAN_BYTES + 1)
     if len(data) > MAX_PLAN_BYTES:
