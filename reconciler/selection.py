@@ -234,10 +234,19 @@ class _RuleSearch:
                 RuleProgress(self.rule.name, self.answered, len(self.found), done, failed)
             )
 
+    def cancel(self) -> None:
+        """Search no slice still queued and split no answer again (Ctrl-C)."""
+        with self._lock:
+            self._fail(_Cancelled())
+
     def _fail(self, error: BaseException) -> None:
         """Keep the first error (the lock is held); the slices still queued do nothing."""
         if self.error is None:
             self.error = error
+
+
+class _Cancelled(Exception):
+    """The rule's search was given up (the caller was interrupted)."""
 
 
 class _OverBudget(Exception):
@@ -281,9 +290,16 @@ def select_rules(
     """
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         searches = [_RuleSearch(api, rule, pool, guard(rule.window_s), progress) for rule in rules]
-        for search in searches:
-            search.start(now_ms)
-        outcomes = [search.wait() for search in searches]
+        try:
+            for search in searches:
+                search.start(now_ms)
+            outcomes = [search.wait() for search in searches]
+        except BaseException:
+            # Ctrl-C: leaving the pool waits for its queue, so empty it first; only the
+            # searches in flight are then waited for.
+            for search in searches:
+                search.cancel()
+            raise
     results: list[list[Issue] | ReconcilerError] = []
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, ReconcilerError):
@@ -392,12 +408,17 @@ _Failure = tuple[tuple[int, int], ReconcilerError]  # (order in the config, erro
 def _collect(futures: Sequence[Future[_T]], group: int, errors: list[_Failure]) -> list[_T | None]:
     """Each future's result, or None after recording its error in `errors`."""
     results: list[_T | None] = []
-    for position, future in enumerate(futures):
-        try:
-            results.append(future.result())
-        except ReconcilerError as exc:
-            errors.append(((group, position), exc))
-            results.append(None)
+    try:
+        for position, future in enumerate(futures):
+            try:
+                results.append(future.result())
+            except ReconcilerError as exc:
+                errors.append(((group, position), exc))
+                results.append(None)
+    except BaseException:
+        for future in futures:  # Ctrl-C: the calls not started are not made
+            future.cancel()
+        raise
     return results
 
 

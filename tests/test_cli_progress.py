@@ -514,3 +514,27 @@ def test_an_interrupted_apply_on_a_terminal_ends_with_one_line(
         f"Run `reconciler apply {config}` to finish: it sends only what is still needed."
     )
     assert "skipped" not in after_plan and "Traceback" not in run.terminal
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_plan_on_a_terminal_stops_searching_and_ends_with_one_line(
+    config: Path, signum: signal.Signals
+) -> None:
+    store = bulk_store(3000)  # many searches, each answered slowly
+    at_signal: list[int] = []
+
+    def interrupt(process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + 60
+        while store.request_count("POST") < 12 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        at_signal.append(store.request_count())
+        process.send_signal(signum)
+
+    with serve_in_thread(store, Knobs(latency_ms=100)) as sandbox:
+        run = on_terminal(["plan", str(config)], sandbox, meanwhile=interrupt)
+        after = store.request_count() - at_signal[0]
+    assert run.code == 130, run.terminal
+    assert run.terminal.endswith("Interrupted.\n") and "Traceback" not in run.terminal
+    # The status line was removed first: nothing of it is left on the last line.
+    assert run.terminal.split("\n")[-2].split(CLEAR)[-1] == "Interrupted."
+    assert after <= 8  # at most those in flight (--parallelism 4), none of those queued
