@@ -312,6 +312,13 @@ def _renaming(progress: ProgressHook, names: Mapping[str, str]) -> ProgressHook:
     return renamed
 
 
+def _waits(progress: ProgressHook) -> Callable[[float], None]:
+    def on_wait(seconds: float) -> None:
+        progress(RateLimitWait(seconds))
+
+    return on_wait
+
+
 @contextmanager
 def connect(
     connection: Connection,
@@ -328,13 +335,7 @@ def connect(
     credentials = client.Credentials.from_env(connection.env)
     url = connection.url
     ui_host = connection.ui_host
-    on_wait = None
-    if progress is not None:
-        hook = progress
-
-        def on_wait(seconds: float) -> None:
-            hook(RateLimitWait(seconds))
-
+    on_wait = None if progress is None else _waits(progress)
     # The package loads httpx only on first use of the client class, here.
     with client.DatadogClient(url, credentials, on_wait=on_wait) as api:
         yield Engine(

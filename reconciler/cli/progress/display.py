@@ -19,7 +19,7 @@ _TICK_SECONDS = 1.0  # with no event, the line is still redrawn this often
 
 
 class TerminalProgress:
-    """The engine's progress hook on a terminal (see the module docstring); thread-safe.
+    """The engine's progress hook on a terminal (see the package docstring); thread-safe.
 
     A context manager: within it, log records meant for the same stream are printed
     above the status line instead of through it, the line is redrawn every `tick`
