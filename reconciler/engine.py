@@ -154,6 +154,7 @@ class Engine:
         check_targets(config, targets)
         now = self.clock()
         observed = self.observe(config, now)
+        self._planning(observed)
         if not allow_missing_pins:
             observed.raise_if_missing_pins()
         decisions = decide(config, observed, now)
@@ -174,6 +175,7 @@ class Engine:
         now = self.clock()
         shared = joint([config, base])
         everything = self._observe_joint(shared, now)
+        self._planning(everything)
         observed = shared.view(everything, 0)
         observed.raise_if_missing_pins()
         base_observed = shared.view(everything, 1)
@@ -198,12 +200,18 @@ class Engine:
         rule = scope.rule()
         shared = joint([config], [rule])
         everything = self._observe_joint(shared, now)
+        self._planning(everything)
         observed = shared.view(everything, 0)
         decisions = decide(config, observed, now)
         plan = diff(decisions, observed)
         return build_report(
             scope, shared.selection(everything, rule.name), plan, decisions, observed
         )
+
+    def _planning(self, observed: Observed) -> None:
+        """Tell the progress hook that observing is over and deciding begins."""
+        if self.progress is not None:
+            self.progress(Progress("plan", 0, len(observed.issues)))
 
     def _observe_joint(self, shared: Joint, now_ms: int) -> Observed:
         progress = self.progress

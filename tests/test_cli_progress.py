@@ -124,6 +124,14 @@ def test_observing_shows_each_rules_searches_and_issues_then_a_line_per_rule_don
     assert "2 of 2 rules done" in status_now(terminal)
 
 
+def test_deciding_follows_observing_on_the_status_line() -> None:
+    terminal = FakeTerminal()
+    display = TerminalProgress(terminal, Clock(), columns=200)
+    display(RuleProgress("web", 3, 251, done=True))
+    display(Progress("plan", 0, 251))
+    assert status_now(terminal) == "planning: deciding 251 issues observed"
+
+
 def test_a_failed_rule_gets_no_line_of_its_own() -> None:
     terminal = FakeTerminal()
     display = TerminalProgress(terminal, Clock(), columns=200)

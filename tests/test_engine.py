@@ -180,6 +180,7 @@ def test_plan_reports_each_rules_searches_and_issues_then_the_pins_fetched() -> 
     assert big[-1].searches > 1
     assert [e.issues for e in big] == sorted(e.issues for e in big)
     assert [e for e in events if isinstance(e, PinProgress)] == [PinProgress(1, 1)]
+    assert events[-1] == Progress("plan", 0, 251)  # then deciding what was observed
 
 
 def test_a_failed_rule_ends_with_a_failed_progress_event() -> None:

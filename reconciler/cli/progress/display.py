@@ -44,6 +44,7 @@ class TerminalProgress:
         self._rules: dict[str, RuleProgress] = {}
         self._latest: str | None = None  # the rule heard from last, while it is searching
         self._pins: PinProgress | None = None
+        self._deciding: int | None = None  # the issues observed, once deciding begins
         self._wait_until = float("-inf")
         self._apply: ApplyProgress | None = None
         self._handlers: list[tuple[logging.StreamHandler[Any], Any]] = []
@@ -111,7 +112,10 @@ class TerminalProgress:
                 elif event.searches:  # a rule is announced with 0 before its first search
                     self._latest = event.rule
                     self.status.update(self._observing())
-            # Changes applied (`Progress`) are counted by `applying`, with their statuses.
+            elif event.stage == "plan":
+                self._deciding = event.total
+                self.status.update(self._observing(), force=True)
+            # Changes applied are counted by `applying`, with their statuses.
 
     def applying(self, total: int, users: Mapping[str, str] | None = None) -> ApplyProgress:
         """The results callback for an apply of `total` changes, on this status line."""
@@ -127,8 +131,10 @@ class TerminalProgress:
         self.status.close()
 
     def _observing(self) -> str:
-        """The status while observing; the lock is held."""
-        if self._pins is not None:
+        """The status while observing, then deciding; the lock is held."""
+        if self._deciding is not None:
+            text = f"planning: deciding {_count(self._deciding, 'issue')} observed"
+        elif self._pins is not None:
             text = f"fetching pinned issues: {self._pins.done:,}/{self._pins.total:,}"
         else:
             rules = self._rules.values()
