@@ -44,7 +44,7 @@ from reconciler.model import (
 )
 from reconciler.ownership import build_report, ownership_delta
 from reconciler.planfile import load_plan
-from reconciler.planner import check_targets, decide, diff, explain_issue
+from reconciler.planner import check_targets, decide, diff, explain_issue, preload_diff
 from reconciler.ruletests import check_tests
 from reconciler.selection import observe, select_rule
 
@@ -136,6 +136,7 @@ class Engine:
         Raises PlanFailed with every lookup, search or fetch error; a pin whose issue
         does not exist is data (`Observed.missing_pins`), not an error.
         """
+        preload_diff()  # a diff follows every observation; it loads while we wait
         return observe(
             self.api,
             config,
@@ -210,6 +211,7 @@ class Engine:
         )
 
     def _observe_joint(self, shared: Joint, now_ms: int) -> Observed:
+        preload_diff()
         return observe(
             self.api,
             shared.config,
