@@ -29,6 +29,7 @@ from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
 from reconciler.errors import IssueNotFoundError, NotFoundError
 from reconciler.joint import Joint, joint
 from reconciler.model import (
+    DEFAULT_PARALLELISM,
     ChangeResult,
     Config,
     Decisions,
@@ -119,7 +120,7 @@ class Engine:
         *,
         api_url: str,
         ui_host: str | None = None,
-        parallelism: int = 4,
+        parallelism: int = DEFAULT_PARALLELISM,
         clock: Callable[[], int] = now_ms,
         progress: ProgressHook | None = None,
     ) -> None:

@@ -29,6 +29,7 @@ from reconciler.errors import (
     UserLookupError,
 )
 from reconciler.model import (
+    DEFAULT_PARALLELISM,
     SEARCH_CAP,
     Config,
     Issue,
@@ -198,7 +199,7 @@ def select_rules(
     rules: Sequence[Rule],
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     guard: Callable[[int], int] = search_guard,
 ) -> list[list[Issue] | ReconcilerError]:
     """Every issue each rule's search returns over its window (sorted by id), or its error.
@@ -225,7 +226,7 @@ def select_rule(
     rule: Rule,
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     max_searches: int | None = None,
 ) -> list[Issue]:
     """Every issue a rule's search returns over its window, sorted by id.
@@ -247,7 +248,7 @@ def observe(
     config: Config,
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     api_url: str = "",
     ui_host: str | None = None,
     references: Mapping[str, Source] | None = None,
@@ -340,7 +341,7 @@ def resolve_users(
     api: IssueApi,
     config: Config,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     references: Mapping[str, Source] | None = None,
 ) -> dict[str, User]:
     """The active user behind every email or handle the config names (UUIDs need none),
