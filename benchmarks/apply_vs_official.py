@@ -368,15 +368,16 @@ def main() -> int:
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         rtts: list[str] = []
         for count, parallelism, *target in sizes:
-            print(f"{count:,} writes: official client script...", file=sys.stderr)
-            official = median_run([run_official(count, now_ms, latency) for _ in range(args.runs)])
-            print(f"{count:,} writes: reconciler apply at {parallelism}...", file=sys.stderr)
-            ours = median_run(
-                [
-                    run_reconciler(count, now_ms, latency, parallelism, config, again=True)
-                    for _ in range(args.runs)
-                ]
-            )
+            officials, reconcilers = [], []
+            for run in range(args.runs):
+                # Interleaved, so a change in the machine's load falls on both sides.
+                print(f"{count:,} writes, run {run + 1}: official client...", file=sys.stderr)
+                officials.append(run_official(count, now_ms, latency))
+                print(f"{count:,} writes, run {run + 1}: reconciler apply...", file=sys.stderr)
+                reconcilers.append(
+                    run_reconciler(count, now_ms, latency, parallelism, config, True)
+                )
+            official, ours = median_run(officials), median_run(reconcilers)
             ok = official.ok and ours.ok
             failed |= not ok
             ratio = official.wall_s / ours.wall_s
