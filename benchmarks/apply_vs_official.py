@@ -14,7 +14,9 @@ request. Each row starts from a fresh copy of the org:
   cap), keep the OPEN issues, then update each one's state, one request at a time;
 - `reconciler apply --auto-approve --force --parallelism P` as a CLI child process
   (its plan and results go to a file), then the same command again, which must
-  send no write.
+  send no write;
+- for scale, the same writes sent from P threads over one bare httpx client with
+  nothing else done (no start-up, no plan): what the round trips alone cost.
 
 Both wall times include the process start-up. The sandbox's own request counters
 check that each side sent exactly the N writes needed, and the second apply none.
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -324,11 +327,103 @@ def floor_s(writes: int, parallelism: int, latency_ms: float) -> float:
     return math.ceil(writes / parallelism) * latency_ms / 1000
 
 
+def run_bare(count: int, now_ms: int, latency_ms: float, parallelism: int) -> Run:
+    """The same writes from `parallelism` threads over one bare httpx client, with nothing
+    else done: what the round trips alone cost here (no start-up, no plan)."""
+    import httpx
+
+    headers = {
+        "DD-API-KEY": ENV["DD_API_KEY"],
+        "DD-APPLICATION-KEY": ENV["DD_APP_KEY"],
+        "Content-Type": "application/json",
+    }
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+
+    def write(http: httpx.Client, issue_id: str) -> int:
+        body = {"data": {"id": issue_id, "type": "error_tracking_issue",
+                         "attributes": {"state": "IGNORED"}}}  # fmt: skip
+        path = f"/api/v2/error-tracking/issues/{issue_id}/state"
+        return http.put(path, content=json.dumps(body)).status_code
+
+    with (
+        sandbox(count, now_ms, latency_ms) as box,
+        httpx.Client(base_url=box.url, headers=headers, limits=limits) as http,
+        ThreadPoolExecutor(parallelism) as pool,
+    ):
+        started = time.perf_counter()
+        statuses = list(pool.map(lambda n: write(http, uid(n)), range(count)))
+        wall = time.perf_counter() - started
+        seen = box.counts()
+    return Run(wall, seen.writes, 0, statuses == [200] * count and seen.writes == count)
+
+
 def median_run(runs: list[Run]) -> Run:
     """The run of median wall time (the lower middle one of an even number)."""
     chosen = sorted(runs, key=lambda run: run.wall_s)[(len(runs) - 1) // 2]
     chosen.ok = all(run.ok for run in runs)
     return chosen
+
+
+def compare(
+    count: int,
+    parallelism: int,
+    target: list[int],
+    config: Path,
+    now_ms: int,
+    args: argparse.Namespace,
+) -> tuple[str, bool, float]:
+    """One row of the main table, whether its checks passed, and the official script's
+    wall time per request (ms)."""
+    latency = args.latency_ms
+    officials, reconcilers, bares = [], [], []
+    for run in range(args.runs):
+        # Interleaved, so a change in the machine's load falls on every side.
+        print(f"{count:,} writes, run {run + 1}: official client...", file=sys.stderr)
+        officials.append(run_official(count, now_ms, latency))
+        print(f"{count:,} writes, run {run + 1}: reconciler apply...", file=sys.stderr)
+        reconcilers.append(run_reconciler(count, now_ms, latency, parallelism, config, True))
+        bares.append(run_bare(count, now_ms, latency, parallelism))
+    official, ours, bare = median_run(officials), median_run(reconcilers), median_run(bares)
+    ok = official.ok and ours.ok and bare.ok
+    ratio = official.wall_s / ours.wall_s
+    wanted = f"{target[0]}x {'met' if ratio >= target[0] else 'MISSED'}" if target else "-"
+    checks = f"writes {official.writes} / {ours.writes} of {count:,}; {ours.note}"
+    row = (
+        f"| {count:,} | {parallelism} | {official.wall_s:.2f} | {ours.wall_s:.2f} "
+        f"| {ratio:.1f}x | {wanted} | {floor_s(count, parallelism, latency):.2f} "
+        f"| {ours.before_first_s:.2f} | {ours.writing_s:.2f} | {bare.wall_s:.2f} "
+        f"| {official.searches} / {ours.searches} "
+        f"| {checks}{'' if ok else ' CHECK FAILED'} |"
+    )
+    return row, ok, official.wall_s / (official.writes + official.searches) * 1000
+
+
+def sweep_table(
+    count: int, sweep: list[int], config: Path, now_ms: int, args: argparse.Namespace
+) -> bool:
+    """Print the apply of `count` writes at each parallelism; False when a check failed."""
+    latency = args.latency_ms
+    print(f"\n{count:,} writes by parallelism (floor: writes / parallelism x latency)\n")
+    print("| parallelism | reconciler s | floor s | to 1st write s | writing s "
+          "| writing / floor | writes |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    ok = True
+    for parallelism in sweep:
+        print(f"{count:,} writes at parallelism {parallelism}...", file=sys.stderr)
+        runs = [
+            run_reconciler(count, now_ms, latency, parallelism, config, again=False)
+            for _ in range(args.runs)
+        ]
+        row = median_run(runs)
+        floor = floor_s(count, parallelism, latency)
+        ok &= row.ok
+        print(
+            f"| {parallelism} | {row.wall_s:.2f} | {floor:.2f} "
+            f"| {row.before_first_s:.2f} | {row.writing_s:.2f} "
+            f"| {row.writing_s / floor:.2f} "
+            f"| {row.writes}{'' if row.ok else ' CHECK FAILED'} |"
+        )
+    return ok
 
 
 def main() -> int:
@@ -363,60 +458,22 @@ def main() -> int:
         print(f"latency {latency:g} ms per request, median of {args.runs} run(s)\n")
         print(
             "| writes | parallelism | official s | reconciler s | ratio | target | floor s "
-            "| to 1st write s | writing s | searches (official / reconciler) | checks |"
+            "| to 1st write s | writing s | bare httpx s | searches (official / reconciler) "
+            "| checks |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         rtts: list[str] = []
         for count, parallelism, *target in sizes:
-            officials, reconcilers = [], []
-            for run in range(args.runs):
-                # Interleaved, so a change in the machine's load falls on both sides.
-                print(f"{count:,} writes, run {run + 1}: official client...", file=sys.stderr)
-                officials.append(run_official(count, now_ms, latency))
-                print(f"{count:,} writes, run {run + 1}: reconciler apply...", file=sys.stderr)
-                reconcilers.append(
-                    run_reconciler(count, now_ms, latency, parallelism, config, True)
-                )
-            official, ours = median_run(officials), median_run(reconcilers)
-            ok = official.ok and ours.ok
+            row, ok, rtt_ms = compare(count, parallelism, target, config, now_ms, args)
+            print(row)
             failed |= not ok
-            ratio = official.wall_s / ours.wall_s
-            wanted = f"{target[0]}x {'met' if ratio >= target[0] else 'MISSED'}" if target else "-"
-            rtt_ms = official.wall_s / (official.writes + official.searches) * 1000
             rtts.append(f"{count:,}: {rtt_ms:.1f} ms")
-            checks = f"writes {official.writes} / {ours.writes} of {count:,}; {ours.note}"
-            print(
-                f"| {count:,} | {parallelism} | {official.wall_s:.2f} | {ours.wall_s:.2f} "
-                f"| {ratio:.1f}x | {wanted} | {floor_s(count, parallelism, latency):.2f} "
-                f"| {ours.before_first_s:.2f} | {ours.writing_s:.2f} "
-                f"| {official.searches} / {ours.searches} "
-                f"| {checks}{'' if ok else ' CHECK FAILED'} |"
-            )
         print(
             f"\nofficial wall time per request, its start-up included: {', '.join(rtts)} "
             f"(the latency is {latency:g} ms)"
         )
         if sweep:
-            count = args.sweep_writes or sizes[0][0]
-            print(f"\n{count:,} writes by parallelism (floor: writes / parallelism x latency)\n")
-            print("| parallelism | reconciler s | floor s | to 1st write s | writing s "
-                  "| writing / floor | writes |")  # fmt: skip
-            print("|---|---|---|---|---|---|---|")
-            for parallelism in sweep:
-                print(f"{count:,} writes at parallelism {parallelism}...", file=sys.stderr)
-                runs = [
-                    run_reconciler(count, now_ms, latency, parallelism, config, again=False)
-                    for _ in range(args.runs)
-                ]
-                row = median_run(runs)
-                floor = floor_s(count, parallelism, latency)
-                failed |= not row.ok
-                print(
-                    f"| {parallelism} | {row.wall_s:.2f} | {floor:.2f} "
-                    f"| {row.before_first_s:.2f} | {row.writing_s:.2f} "
-                    f"| {row.writing_s / floor:.2f} "
-                    f"| {row.writes}{'' if row.ok else ' CHECK FAILED'} |"
-                )
+            failed |= not sweep_table(args.sweep_writes or sizes[0][0], sweep, config, now_ms, args)
     return 1 if failed else 0
 
 
