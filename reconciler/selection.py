@@ -36,13 +36,16 @@ from reconciler.model import (
     IssueApi,
     Observed,
     Pin,
+    PinProgress,
+    ProgressHook,
     Rule,
+    RuleProgress,
     SearchRequest,
     Source,
     User,
 )
 from reconciler.query import narrowed
-from reconciler.slicing import Slice, shared_facets, split
+from reconciler.slicing import Slice, is_time_cut, shared_facets, split
 
 __all__ = ["observe", "resolve_users", "search_guard", "select_rule", "select_rules"]
 
@@ -86,10 +89,17 @@ class _RuleSearch:
     rule: Rule
     pool: ThreadPoolExecutor
     budget: int
+    progress: ProgressHook | None = None
     calls: int = 0  # searches submitted
     sent: int = 0  # searches sent (a failure skips those still queued)
+    answered: int = 0  # searches answered
     found: dict[str, Issue] = field(default_factory=dict)
     error: BaseException | None = None
+    # Once a time part shows that time cannot separate the rule's issues, the search
+    # starts again from the first answer with time cut last (see `_restart_timeless`).
+    timeless: bool = False
+    _generation: int = 0
+    _root: tuple[Slice, list[Issue]] | None = None
     _pending: int = 0
     _over_budget: Slice | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -97,6 +107,8 @@ class _RuleSearch:
 
     def start(self, now_ms: int) -> None:
         root = Slice(now_ms - self.rule.window_s * 1000, now_ms, tuple(self.rule.search_states))
+        with self._lock:
+            self._report()  # a display then knows every rule from the start
         self._submit([root])
 
     def wait(self) -> list[Issue] | BaseException:
@@ -124,23 +136,30 @@ class _RuleSearch:
                 return
             self.calls += len(parts)
             self._pending += len(parts)
+            generation = self._generation
         for part in parts:
-            self.pool.submit(self._run, part)
+            self.pool.submit(self._run, part, generation)
 
-    def _run(self, part: Slice) -> None:
+    def _run(self, part: Slice, generation: int) -> None:
         try:
-            if self.error is None:
-                self._search(part)
+            if self.error is None and generation == self._generation:
+                self._search(part, generation)
         except BaseException as exc:  # recorded and raised by the caller of `wait`
             with self._lock:
                 self._fail(exc)
         finally:
             with self._lock:
                 self._pending -= 1
-                if self._pending == 0:
+                finished = self._pending == 0
+            if finished:  # no other search of the rule is left to report
+                try:
+                    self._report(done=True)
+                except BaseException as exc:  # a bug in the hook, raised by `select_rules`
+                    self.error = self.error or exc
+                finally:
                     self._done.set()
 
-    def _search(self, part: Slice) -> None:
+    def _search(self, part: Slice, generation: int) -> None:
         request = SearchRequest(
             query=narrowed(self.rule.query, part.clauses),
             from_ms=part.from_ms,
@@ -155,20 +174,80 @@ class _RuleSearch:
         found = self.api.search(request)
         if len(found) < SEARCH_CAP:
             with self._lock:
+                self.answered += 1
                 for issue in found:
                     self.found.setdefault(issue.id, issue)
+                self._report()
             return
-        parts = split(part, found, max_parts=max(2, self.budget - self.calls))
+        with self._lock:
+            self.answered += 1
+            self._report()
+        first = self._root is None
+        if first:
+            self._root = (part, found)
+        elif generation != self._generation:
+            return  # a part of the time cut the search has given up
+        parts = self._split(part, found)
+        tried_time = first or part.density is not None
+        if tried_time and not self.timeless and not is_time_cut(part, parts):
+            # Time cannot separate this rule's issues: the query and states go first.
+            if not first:
+                self._restart_timeless()
+                return
+            self.timeless = True
+            parts = self._split(part, found)
+        self._submit(parts)
+
+    def _split(self, part: Slice, found: list[Issue]) -> list[Slice]:
+        parts = split(
+            part, found, max_parts=max(2, self.budget - self.calls), time_first=not self.timeless
+        )
         if parts is None:
             shared = shared_facets(found)
             where = part.describe() + (f"; all of its issues share {shared}" if shared else "")
             raise TruncatedSelectionError(self.rule.name, str(self.rule.source), where)
-        self._submit(parts)
+        return parts
+
+    def _restart_timeless(self) -> None:
+        """Split the first answer again, by state and query before time.
+
+        A time part that comes back full of issues carried in from before it shows
+        that the rule's issues are long-lived: every other part of the cut holds most
+        of them too, and splitting each by state and query would list them once per
+        part (7,133 searches for 5,000 issues). One split of the whole window by
+        state and query lists each once. The parts of the abandoned cut still queued
+        are never sent; what those already answered is kept (their issues match).
+        """
+        with self._lock:
+            if self.timeless or self._root is None:
+                return
+            self.timeless = True
+            self._generation += 1
+        root, found = self._root
+        self._submit(self._split(root, found))
+
+    def _report(self, *, done: bool = False) -> None:
+        """Tell the progress hook where the rule stands; called with the lock held (or once
+        the rule's last search is over), so a rule's events arrive in order."""
+        if self.progress is not None:
+            failed = done and self.error is not None
+            self.progress(
+                RuleProgress(self.rule.name, self.answered, len(self.found), done, failed)
+            )
+
+    def cancel(self) -> None:
+        """Search no slice still queued and split no answer again (Ctrl-C)."""
+        with self._lock:
+            self._fail(_Cancelled())
 
     def _fail(self, error: BaseException) -> None:
         """Keep the first error (the lock is held); the slices still queued do nothing."""
         if self.error is None:
             self.error = error
+
+
+class _Cancelled(Exception):
+    """The rule's search was given up (the caller was interrupted)."""
 
 
 class _OverBudget(Exception):
@@ -201,18 +280,27 @@ def select_rules(
     *,
     parallelism: int = DEFAULT_PARALLELISM,
     guard: Callable[[int], int] = search_guard,
+    progress: ProgressHook | None = None,
 ) -> list[list[Issue] | ReconcilerError]:
     """Every issue each rule's search returns over its window (sorted by id), or its error.
 
     All rules share `parallelism` threads. A rule fails with TruncatedSelectionError
     when a slice can be split no further, or after `guard(window_s)` searches; with
     whatever the api raises (ApiError, NetworkError) otherwise. Anything else is raised.
+    `progress` hears each rule's `RuleProgress`, from the pool's threads.
     """
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        searches = [_RuleSearch(api, rule, pool, guard(rule.window_s)) for rule in rules]
-        for search in searches:
-            search.start(now_ms)
-        outcomes = [search.wait() for search in searches]
+        searches = [_RuleSearch(api, rule, pool, guard(rule.window_s), progress) for rule in rules]
+        try:
+            for search in searches:
+                search.start(now_ms)
+            outcomes = [search.wait() for search in searches]
+        except BaseException:
+            # Ctrl-C: leaving the pool waits for its queue, so empty it first; only the
+            # searches in flight are then waited for.
+            for search in searches:
+                search.cancel()
+            raise
     results: list[list[Issue] | ReconcilerError] = []
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, ReconcilerError):
@@ -228,6 +316,7 @@ def select_rule(
     *,
     parallelism: int = DEFAULT_PARALLELISM,
     max_searches: int | None = None,
+    progress: ProgressHook | None = None,
 ) -> list[Issue]:
     """Every issue a rule's search returns over its window, sorted by id.
 
@@ -237,7 +326,9 @@ def select_rule(
     """
     guard = search_guard if max_searches is None else (lambda _window_s: max_searches)
     with parsing_once(api):
-        (outcome,) = select_rules(api, [rule], now_ms, parallelism=parallelism, guard=guard)
+        (outcome,) = select_rules(
+            api, [rule], now_ms, parallelism=parallelism, guard=guard, progress=progress
+        )
     if isinstance(outcome, ReconcilerError):
         raise outcome
     return outcome
@@ -252,6 +343,7 @@ def observe(
     api_url: str = "",
     ui_host: str | None = None,
     references: Mapping[str, Source] | None = None,
+    progress: ProgressHook | None = None,
 ) -> Observed:
     """Look up every user the config names (or `references` names, when given), run every
     rule's selection and fetch every pinned issue; `api_url` and `ui_host` say where, for
@@ -260,7 +352,8 @@ def observe(
     A pin whose issue answers 404 is kept in `Observed.missing_pins` rather than
     raised, unless something else failed too: then it is one more of the errors.
     Raises PlanFailed with every error found, in config order (users first, since
-    nothing is searched while one is unknown).
+    nothing is searched while one is unknown). `progress` hears each rule's
+    `RuleProgress` and the pins fetched (`PinProgress`), from worker threads.
     """
     users = resolve_users(api, config, parallelism=parallelism, references=references)
     errors: list[_Failure] = []
@@ -273,7 +366,9 @@ def observe(
         parsing_once(api),
         ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool,
     ):
-        selected = select_rules(api, config.rules, now_ms, parallelism=parallelism)
+        selected = select_rules(
+            api, config.rules, now_ms, parallelism=parallelism, progress=progress
+        )
         for position, (rule, found) in enumerate(zip(config.rules, selected, strict=True)):
             if isinstance(found, ReconcilerError):
                 errors.append(((0, position), found))
@@ -286,7 +381,8 @@ def observe(
         # A searched issue is as fresh as a GET; only pins no search returned cost a
         # call. When a search failed its issues are unknown, so those pins are fetched.
         to_fetch = [pin for pin in config.pins if pin.issue_id.lower() not in issues]
-        fetches = [pool.submit(_fetch_pin, api, pin) for pin in to_fetch]
+        fetch = _fetch_pin if progress is None else _counted(_fetch_pin, len(to_fetch), progress)
+        fetches = [pool.submit(fetch, api, pin) for pin in to_fetch]
         fetched = _collect(fetches, 1, errors)
         for position, (pin, pinned) in enumerate(zip(to_fetch, fetched, strict=True)):
             if isinstance(pinned, Issue):
@@ -313,12 +409,17 @@ _Failure = tuple[tuple[int, int], ReconcilerError]  # (order in the config, erro
 def _collect(futures: Sequence[Future[_T]], group: int, errors: list[_Failure]) -> list[_T | None]:
     """Each future's result, or None after recording its error in `errors`."""
     results: list[_T | None] = []
-    for position, future in enumerate(futures):
-        try:
-            results.append(future.result())
-        except ReconcilerError as exc:
-            errors.append(((group, position), exc))
-            results.append(None)
+    try:
+        for position, future in enumerate(futures):
+            try:
+                results.append(future.result())
+            except ReconcilerError as exc:
+                errors.append(((group, position), exc))
+                results.append(None)
+    except BaseException:
+        for future in futures:  # Ctrl-C: the calls not started are not made
+            future.cancel()
+        raise
     return results
 
 
@@ -327,6 +428,25 @@ class _Missing:
 
 
 _MISSING = _Missing()
+
+
+def _counted(
+    fetch: Callable[[IssueApi, Pin], Issue | _Missing], total: int, progress: ProgressHook
+) -> Callable[[IssueApi, Pin], Issue | _Missing]:
+    """`fetch`, telling `progress` how many of the `total` pins have been fetched."""
+    lock = threading.Lock()
+    done = 0
+
+    def counted(api: IssueApi, pin: Pin) -> Issue | _Missing:
+        nonlocal done
+        try:
+            return fetch(api, pin)
+        finally:
+            with lock:
+                done += 1
+                progress(PinProgress(done, total))
+
+    return counted
 
 
 def _fetch_pin(api: IssueApi, pin: Pin) -> Issue | _Missing:

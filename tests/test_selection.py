@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -23,7 +26,9 @@ from reconciler.model import (
     Issue,
     Persona,
     Pin,
+    ProgressEvent,
     Rule,
+    RuleProgress,
     SearchRequest,
     Source,
     State,
@@ -337,3 +342,48 @@ def test_fake_errors_can_target_one_method() -> None:
     with pytest.raises(NetworkError):
         api.set_state(uid(1), State.RESOLVED)
     assert api.issues[uid(1)].state is State.OPEN
+
+
+def test_a_progress_hook_hears_every_answer_and_the_end_of_each_rule() -> None:
+    api = FakeIssueApi([issue(n, NOW - n * MINUTE_MS * 60) for n in range(1, 251)])
+    events: list[ProgressEvent] = []
+    found = select_rule(api, rule(), NOW, progress=events.append)
+    searches = len(api.calls_to("search"))
+    assert len(found) == 250 and searches > 1
+    assert events[0] == RuleProgress("r", 0, 0)
+    assert events[-1] == RuleProgress("r", searches, 250, done=True)
+    counted = [e.searches for e in events[1:-1] if isinstance(e, RuleProgress)]
+    assert counted == list(range(1, searches + 1)) and len(events) == searches + 2
+
+
+def test_a_progress_hook_that_fails_at_the_end_is_raised_not_waited_for() -> None:
+    def hook(event: ProgressEvent) -> None:
+        if isinstance(event, RuleProgress) and event.done:
+            raise RuntimeError("a bug in the display")
+
+    with pytest.raises(RuntimeError, match="a bug in the display"):
+        select_rule(FakeIssueApi([issue(1, NOW - DAY_MS)]), rule(), NOW, progress=hook)
+
+
+def test_an_interrupt_leaves_the_slices_still_queued_unsearched() -> None:
+    # 400 issues: the first answer's parts each hold fewer than 100, so none splits again.
+    issues = spread(400, NOW - 21 * DAY_MS, 75 * MINUTE_MS)
+    whole = FakeIssueApi(issues)
+    assert len(select_rule(whole, rule(), NOW, parallelism=1)) == 400
+    needed = len(searches(whole))
+    made = 0
+
+    def ctrl_c_during_the_second_search(method: str, key: str) -> None:
+        nonlocal made
+        made += 1  # one worker: no lock needed
+        if made == 2:
+            main = threading.main_thread().ident
+            assert main is not None
+            signal.pthread_kill(main, signal.SIGINT)
+            time.sleep(0.2)  # the main thread takes the interrupt while this one is in flight
+
+    api = FakeIssueApi(issues, hook=ctrl_c_during_the_second_search)
+    with pytest.raises(KeyboardInterrupt):
+        select_rule(api, rule(), NOW, parallelism=1)
+    # The search in flight finishes; the parts queued behind it are never sent.
+    assert needed > 3 and len(searches(api)) == 2
