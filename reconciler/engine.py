@@ -29,6 +29,7 @@ from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
 from reconciler.errors import IssueNotFoundError, NotFoundError
 from reconciler.joint import Joint, joint
 from reconciler.model import (
+    DEFAULT_PARALLELISM,
     ChangeResult,
     Config,
     Decisions,
@@ -49,7 +50,7 @@ from reconciler.model import (
 )
 from reconciler.ownership import build_report, ownership_delta
 from reconciler.planfile import load_plan
-from reconciler.planner import check_targets, decide, diff, explain_issue
+from reconciler.planner import check_targets, decide, diff, explain_issue, preload_diff
 from reconciler.ruletests import check_tests
 from reconciler.selection import observe, select_rule
 
@@ -114,7 +115,7 @@ class Engine:
         *,
         api_url: str,
         ui_host: str | None = None,
-        parallelism: int = 4,
+        parallelism: int = DEFAULT_PARALLELISM,
         clock: Callable[[], int] = now_ms,
         progress: ProgressHook | None = None,
     ) -> None:
@@ -131,6 +132,7 @@ class Engine:
         Raises PlanFailed with every lookup, search or fetch error; a pin whose issue
         does not exist is data (`Observed.missing_pins`), not an error.
         """
+        preload_diff()  # a diff follows every observation; it loads while we wait
         return observe(
             self.api,
             config,
@@ -214,6 +216,7 @@ class Engine:
             self.progress(Progress("plan", 0, len(observed.issues)))
 
     def _observe_joint(self, shared: Joint, now_ms: int) -> Observed:
+        preload_diff()
         progress = self.progress
         if progress is not None and shared.extra:
             # A report's scope is searched as an extra rule: shown as the scope it is.
@@ -331,7 +334,7 @@ def _waits(progress: ProgressHook) -> Callable[[float], None]:
 def connect(
     connection: Connection,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     clock: Callable[[], int] = now_ms,
     progress: ProgressHook | None = None,
 ) -> Iterator[Engine]:

@@ -29,6 +29,7 @@ from reconciler.errors import (
     UserLookupError,
 )
 from reconciler.model import (
+    DEFAULT_PARALLELISM,
     SEARCH_CAP,
     Config,
     Issue,
@@ -277,7 +278,7 @@ def select_rules(
     rules: Sequence[Rule],
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     guard: Callable[[int], int] = search_guard,
     progress: ProgressHook | None = None,
 ) -> list[list[Issue] | ReconcilerError]:
@@ -313,7 +314,7 @@ def select_rule(
     rule: Rule,
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     max_searches: int | None = None,
     progress: ProgressHook | None = None,
 ) -> list[Issue]:
@@ -338,7 +339,7 @@ def observe(
     config: Config,
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     api_url: str = "",
     ui_host: str | None = None,
     references: Mapping[str, Source] | None = None,
@@ -460,7 +461,7 @@ def resolve_users(
     api: IssueApi,
     config: Config,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     references: Mapping[str, Source] | None = None,
 ) -> dict[str, User]:
     """The active user behind every email or handle the config names (UUIDs need none),
