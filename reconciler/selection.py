@@ -231,9 +231,10 @@ class _RuleSearch:
         the rule's last search is over), so a rule's events arrive in order."""
         if self.progress is not None:
             failed = done and self.error is not None
-            self.progress(
-                RuleProgress(self.rule.name, self.answered, len(self.found), done, failed)
+            event = RuleProgress(
+                self.rule.name, self.answered, len(self.found), done, failed, self._pending
             )
+            self.progress(event)
 
     def cancel(self) -> None:
         """Search no slice still queued and split no answer again (Ctrl-C)."""

@@ -205,7 +205,10 @@ def test_no_display_on_a_dumb_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
         assert display is None
 
 
-def test_apply_counts_on_one_line_with_rate_eta_and_the_wait() -> None:
+def test_apply_counts_on_one_line_with_rate_eta_and_the_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
     terminal, clock = FakeTerminal(), Clock()
     display = TerminalProgress(terminal, clock, columns=200)
     on_result = display.applying(4)
@@ -255,6 +258,26 @@ def test_the_interrupted_line_says_what_was_sent_and_what_to_run() -> None:
         "Interrupted: 3 writes sent, 37 changes not attempted. Run `reconciler apply "
         "--plan p.json` to finish: it sends only what is still needed."
     )
+
+
+def test_failed_and_stale_lines_are_coloured_unless_no_color(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = FakeTerminal()
+    TerminalProgress(terminal, Clock(), columns=200).applying(2)(_result(1, ResultStatus.FAILED))
+    assert shown_lines(terminal)[0].startswith("\x1b[31mfailed")
+    monkeypatch.setenv("NO_COLOR", "1")
+    terminal = FakeTerminal()
+    TerminalProgress(terminal, Clock(), columns=200).applying(2)(_result(1, ResultStatus.STALE))
+    assert shown_lines(terminal)[0].startswith("stale ")
+
+
+def test_a_rule_still_searching_shows_the_searches_to_go() -> None:
+    terminal = FakeTerminal()
+    display = TerminalProgress(terminal, Clock(), columns=200)
+    display(RuleProgress("web", 12, 1_140, pending=9))
+    assert status_now(terminal).endswith("; web: 12 searches (9 to go), 1,140 issues")
 
 
 def test_the_status_line_is_cut_to_the_terminal_width() -> None:

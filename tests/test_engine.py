@@ -175,6 +175,7 @@ def test_plan_reports_each_rules_searches_and_issues_then_the_pins_fetched() -> 
     assert big[0] == RuleProgress("big", 0, 0) and small[0] == RuleProgress("small", 0, 0)
     assert [e.searches for e in big] == [*range(len(big) - 1), len(big) - 2]
     assert [e.done for e in big] == [False] * (len(big) - 1) + [True]
+    assert all(e.pending > 0 for e in big[1:-1])  # the search answered is still counted
     assert big[-1] == RuleProgress("big", searches // 2, 250, done=True)
     assert small[-1] == RuleProgress("small", searches // 2, 250, done=True)
     assert big[-1].searches > 1

@@ -35,14 +35,16 @@ class Progress:
 @dataclass(frozen=True)
 class RuleProgress:
     """A rule's selection so far: `searches` answered and the distinct `issues` they listed
-    (a full answer is split, its issues listed by the parts); `done` once the selection is
-    complete, or `failed` (the plan then reports why)."""
+    (a full answer is split, its issues listed by the parts), `pending` searches queued
+    or in flight; `done` once the selection is complete, or `failed` (the plan then
+    reports why)."""
 
     rule: str
     searches: int
     issues: int
     done: bool = False
     failed: bool = False
+    pending: int = 0
 
 
 @dataclass(frozen=True)

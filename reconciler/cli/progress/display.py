@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -120,7 +121,12 @@ class TerminalProgress:
     def applying(self, total: int, users: Mapping[str, str] | None = None) -> ApplyProgress:
         """The results callback for an apply of `total` changes, on this status line."""
         progress = ApplyProgress(
-            self.status, total, users=users, clock=self._clock, note=self._wait_note
+            self.status,
+            total,
+            users=users,
+            clock=self._clock,
+            note=self._wait_note,
+            color="NO_COLOR" not in os.environ,
         )
         with self._lock:
             self._apply = progress
@@ -148,7 +154,8 @@ class TerminalProgress:
             latest = self._rules.get(self._latest) if self._latest else None
             if latest is not None:
                 text += (
-                    f"; {latest.rule}: {_count(latest.searches, 'search', 'searches')}, "
+                    f"; {latest.rule}: {_count(latest.searches, 'search', 'searches')}"
+                    f"{f' ({latest.pending:,} to go)' if latest.pending else ''}, "
                     f"{_count(latest.issues, 'issue')}"
                 )
         return text + self._wait_note()
