@@ -29,6 +29,7 @@ from reconciler.errors import (
     UserLookupError,
 )
 from reconciler.model import (
+    DEFAULT_PARALLELISM,
     SEARCH_CAP,
     Config,
     Issue,
@@ -230,14 +231,24 @@ class _RuleSearch:
         the rule's last search is over), so a rule's events arrive in order."""
         if self.progress is not None:
             failed = done and self.error is not None
-            self.progress(
-                RuleProgress(self.rule.name, self.answered, len(self.found), done, failed)
+            event = RuleProgress(
+                self.rule.name, self.answered, len(self.found), done, failed, self._pending
             )
+            self.progress(event)
+
+    def cancel(self) -> None:
+        """Search no slice still queued and split no answer again (Ctrl-C)."""
+        with self._lock:
+            self._fail(_Cancelled())
 
     def _fail(self, error: BaseException) -> None:
         """Keep the first error (the lock is held); the slices still queued do nothing."""
         if self.error is None:
             self.error = error
+
+
+class _Cancelled(Exception):
+    """The rule's search was given up (the caller was interrupted)."""
 
 
 class _OverBudget(Exception):
@@ -268,7 +279,7 @@ def select_rules(
     rules: Sequence[Rule],
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     guard: Callable[[int], int] = search_guard,
     progress: ProgressHook | None = None,
 ) -> list[list[Issue] | ReconcilerError]:
@@ -281,9 +292,16 @@ def select_rules(
     """
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         searches = [_RuleSearch(api, rule, pool, guard(rule.window_s), progress) for rule in rules]
-        for search in searches:
-            search.start(now_ms)
-        outcomes = [search.wait() for search in searches]
+        try:
+            for search in searches:
+                search.start(now_ms)
+            outcomes = [search.wait() for search in searches]
+        except BaseException:
+            # Ctrl-C: leaving the pool waits for its queue, so empty it first; only the
+            # searches in flight are then waited for.
+            for search in searches:
+                search.cancel()
+            raise
     results: list[list[Issue] | ReconcilerError] = []
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, ReconcilerError):
@@ -297,7 +315,7 @@ def select_rule(
     rule: Rule,
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     max_searches: int | None = None,
     progress: ProgressHook | None = None,
 ) -> list[Issue]:
@@ -322,7 +340,7 @@ def observe(
     config: Config,
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     api_url: str = "",
     ui_host: str | None = None,
     references: Mapping[str, Source] | None = None,
@@ -392,12 +410,17 @@ _Failure = tuple[tuple[int, int], ReconcilerError]  # (order in the config, erro
 def _collect(futures: Sequence[Future[_T]], group: int, errors: list[_Failure]) -> list[_T | None]:
     """Each future's result, or None after recording its error in `errors`."""
     results: list[_T | None] = []
-    for position, future in enumerate(futures):
-        try:
-            results.append(future.result())
-        except ReconcilerError as exc:
-            errors.append(((group, position), exc))
-            results.append(None)
+    try:
+        for position, future in enumerate(futures):
+            try:
+                results.append(future.result())
+            except ReconcilerError as exc:
+                errors.append(((group, position), exc))
+                results.append(None)
+    except BaseException:
+        for future in futures:  # Ctrl-C: the calls not started are not made
+            future.cancel()
+        raise
     return results
 
 
@@ -439,7 +462,7 @@ def resolve_users(
     api: IssueApi,
     config: Config,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     references: Mapping[str, Source] | None = None,
 ) -> dict[str, User]:
     """The active user behind every email or handle the config names (UUIDs need none),
