@@ -26,6 +26,7 @@ from pathlib import Path
 
 from reconciler import client
 from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
+from reconciler.collector import few_collections
 from reconciler.errors import IssueNotFoundError, NotFoundError
 from reconciler.joint import Joint, joint
 from reconciler.model import (
@@ -157,11 +158,12 @@ class Engine:
         check_tests(config)
         check_targets(config, targets)
         now = self.clock()
-        observed = self.observe(config, now)
-        if not allow_missing_pins:
-            observed.raise_if_missing_pins()
-        decisions = decide(config, observed, now)
-        return Planned(diff(decisions, observed, targets=targets), decisions, observed)
+        with few_collections():
+            observed = self.observe(config, now)
+            if not allow_missing_pins:
+                observed.raise_if_missing_pins()
+            decisions = decide(config, observed, now)
+            return Planned(diff(decisions, observed, targets=targets), decisions, observed)
 
     def plan_with_base(
         self, config: Config, base: Config, *, targets: Collection[str] = ()
@@ -176,6 +178,12 @@ class Engine:
         check_tests(config)
         check_targets(config, targets)
         now = self.clock()
+        with few_collections():
+            return self._plan_with_base(config, base, targets, now)
+
+    def _plan_with_base(
+        self, config: Config, base: Config, targets: Collection[str], now: int
+    ) -> Planned:
         shared = joint([config, base])
         everything = self._observe_joint(shared, now)
         observed = shared.view(everything, 0)
@@ -201,13 +209,14 @@ class Engine:
         now = self.clock()
         rule = scope.rule()
         shared = joint([config], [rule])
-        everything = self._observe_joint(shared, now)
-        observed = shared.view(everything, 0)
-        decisions = decide(config, observed, now)
-        plan = diff(decisions, observed)
-        return build_report(
-            scope, shared.selection(everything, rule.name), plan, decisions, observed
-        )
+        with few_collections():
+            everything = self._observe_joint(shared, now)
+            observed = shared.view(everything, 0)
+            decisions = decide(config, observed, now)
+            plan = diff(decisions, observed)
+            return build_report(
+                scope, shared.selection(everything, rule.name), plan, decisions, observed
+            )
 
     def _observe_joint(self, shared: Joint, now_ms: int) -> Observed:
         return observe(
