@@ -35,18 +35,43 @@ def decide(config: Config, observed: Observed, now_ms: int) -> Decisions:
     for rule in config.rules:
         for issue_id in observed.selections.get(rule.name, frozenset()):
             returned.setdefault(issue_id, []).append(rule)
+    known = observed.issues
+    users = _RuleUsers(observed)
+    # RuleMatch is a value: one instance per (rule, verdict) serves every issue.
+    verdicts: dict[tuple[int, bool], RuleMatch] = {}
     issues: dict[str, IssueDecision] = {}
-    for issue_id in sorted((set(returned) | set(pins)) & set(observed.issues)):
-        issue = observed.issues[issue_id]
-        matches = tuple(
-            RuleMatch(rule, returned=True, state_allowed=state_allowed(rule, issue, observed))
-            for rule in returned.get(issue_id, ())
-        )
+    for issue_id in sorted((returned.keys() | pins.keys()) & known.keys()):
+        issue = known[issue_id]
+        matches = []
+        matched = []
+        for rule in returned.get(issue_id, ()):
+            allowed = _state_allowed(rule, issue, users)
+            match = verdicts.get((id(rule), allowed))
+            if match is None:
+                match = verdicts[id(rule), allowed] = RuleMatch(rule, True, allowed)
+            matches.append(match)
+            if allowed:
+                matched.append(rule)
         pin = pins.get(issue_id)
-        matched = [m.rule for m in matches if m.matched]
-        fields = _decide_issue(issue, pin, matched, observed, now_ms) if pin or matched else ()
-        issues[issue_id] = IssueDecision(issue_id, issue.state, matches, pin, fields)
+        fields = _decide_issue(issue, pin, matched, users, now_ms) if pin or matched else ()
+        issues[issue_id] = IssueDecision(issue_id, issue.state, tuple(matches), pin, fields)
     return Decisions(config=config, now_ms=now_ms, issues=issues)
+
+
+class _RuleUsers:
+    """The user id each rule's assignee names, looked up once per rule when first needed
+    (a rule that matches nothing never raises for its user)."""
+
+    def __init__(self, observed: Observed) -> None:
+        self.observed = observed
+        self._named: dict[int, tuple[Rule, str | None]] = {}
+
+    def named(self, rule: Rule) -> str | None:
+        found = self._named.get(id(rule))
+        if found is None:
+            # The rule is kept beside its user so its id is not reused while cached.
+            found = self._named[id(rule)] = (rule, _named_user(rule, self.observed))
+        return found[1]
 
 
 def state_allowed(rule: Rule, issue: Issue, observed: Observed) -> bool:
@@ -55,22 +80,26 @@ def state_allowed(rule: Rule, issue: Issue, observed: Observed) -> bool:
     finishes its own assignment: that is the state the tool's own assignment leaves
     when a run stops between the assignee and the state write (CONTRACT 4.6). A person
     who acknowledged such an issue by hand is treated alike."""
+    return _state_allowed(rule, issue, _RuleUsers(observed))
+
+
+def _state_allowed(rule: Rule, issue: Issue, users: _RuleUsers) -> bool:
     if issue.state in rule.from_states:
         return True
     if not rule.finishes_own_assignment or issue.state is not State.ACKNOWLEDGED:
         return False
-    named = _named_user(rule, observed)
+    named = users.named(rule)
     return named is not None and live_user(issue.assignee_id) == named.lower()
 
 
 def _decide_issue(
-    issue: Issue, pin: Pin | None, rules: Sequence[Rule], observed: Observed, now_ms: int
+    issue: Issue, pin: Pin | None, rules: Sequence[Rule], users: _RuleUsers, now_ms: int
 ) -> tuple[Decision, ...]:
     found: list[Decision] = []
     state = _decide_state(issue, pin, rules, now_ms)
     if state is not None:
         found.append(state)
-    assignee = _decide_assignee(issue, pin, rules, observed)
+    assignee = _decide_assignee(issue, pin, rules, users)
     if assignee is not None:
         # Only an explicit, unheld wish for the current state is defended against
         # the OPEN -> ACKNOWLEDGED side effect of assigning (CONTRACT 4.6).
@@ -107,18 +136,18 @@ def _decide_state(
 
 
 def _decide_assignee(
-    issue: Issue, pin: Pin | None, rules: Sequence[Rule], observed: Observed
+    issue: Issue, pin: Pin | None, rules: Sequence[Rule], users: _RuleUsers
 ) -> Decision | None:
     if pin is not None and pin.assignee is not None:
-        wanted = _user_id(pin.assignee.user, observed)
+        wanted = _user_id(pin.assignee.user, users.observed)
         return Decision(issue.id, Field.ASSIGNEE, wanted, pin)
     deciders = [rule for rule in rules if rule.assignee is not None]
     if not deciders:
         return None
     winner, *others = deciders
     # Conflicts compare the users the rules name, whatever their policies make of them.
-    named = _named_user(winner, observed)
-    losers = tuple(rule.name for rule in others if _named_user(rule, observed) != named)
+    named = users.named(winner)
+    losers = tuple(rule.name for rule in others if users.named(rule) != named)
     current = live_user(issue.assignee_id)
     # `if_unassigned` decides "keep" on an assigned issue (CONTRACT 4.3).
     keeps = winner.assign is AssignPolicy.IF_UNASSIGNED and current is not None
