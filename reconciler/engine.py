@@ -38,8 +38,13 @@ from reconciler.model import (
     IssueApi,
     Observed,
     Plan,
+    Progress,
+    ProgressEvent,
+    ProgressHook,
+    RateLimitWait,
     Report,
     Rule,
+    RuleProgress,
     Scope,
     is_uuid,
 )
@@ -55,6 +60,7 @@ __all__ = [
     "Engine",
     "Planned",
     "Progress",
+    "ProgressHook",
     "connect",
     "now_ms",
 ]
@@ -85,19 +91,6 @@ class Connection:
 
 
 @dataclasses.dataclass(frozen=True)
-class Progress:
-    """One step of a long run, for a progress display: `done` of `total` in `stage`
-    ("apply": changes finished)."""
-
-    stage: str
-    done: int
-    total: int
-
-
-ProgressHook = Callable[[Progress], None]
-
-
-@dataclasses.dataclass(frozen=True)
 class Planned:
     """A plan with what it was made from: the decisions behind every change, held value
     and conflict (`explain`, `report`), and everything observed (users, missing pins)."""
@@ -111,7 +104,9 @@ class Engine:
     """Observes, plans and applies through one `IssueApi` at `api_url`.
 
     `parallelism` bounds the requests in flight; `clock` gives "now" in epoch ms (the
-    planner's only notion of time); `progress`, when given, hears about long steps.
+    planner's only notion of time); `progress`, when given, hears about long steps
+    (`model.progress`: each rule's searches, pins fetched, changes applied), from
+    worker threads.
     """
 
     def __init__(
@@ -144,6 +139,7 @@ class Engine:
             parallelism=self.parallelism,
             api_url=self.api_url,
             ui_host=self.ui_host,
+            progress=self.progress,
         )
 
     def plan_with_decisions(
@@ -219,6 +215,11 @@ class Engine:
             )
 
     def _observe_joint(self, shared: Joint, now_ms: int) -> Observed:
+        progress = self.progress
+        if progress is not None and shared.extra:
+            # A report's scope is searched as an extra rule: shown as the scope it is.
+            shown = {name: f"({extra})" for extra, name in shared.extra.items()}
+            progress = _renaming(progress, shown)
         return observe(
             self.api,
             shared.config,
@@ -227,6 +228,7 @@ class Engine:
             api_url=self.api_url,
             ui_host=self.ui_host,
             references=shared.references,
+            progress=progress,
         )
 
     def plan(self, config: Config, *, targets: Collection[str] = ()) -> Plan:
@@ -272,7 +274,9 @@ class Engine:
 
         Raises TruncatedSelectionError and whatever the API raises.
         """
-        return select_rule(self.api, rule, now_ms)
+        return select_rule(
+            self.api, rule, now_ms, parallelism=self.parallelism, progress=self.progress
+        )
 
     def apply(
         self, plan: Plan, *, saved: bool = False, on_result: ResultCallback | None = None
@@ -308,6 +312,15 @@ def _counting(
     return callback
 
 
+def _renaming(progress: ProgressHook, names: Mapping[str, str]) -> ProgressHook:
+    def renamed(event: ProgressEvent) -> None:
+        if isinstance(event, RuleProgress) and event.rule in names:
+            event = dataclasses.replace(event, rule=names[event.rule])
+        progress(event)
+
+    return renamed
+
+
 @contextmanager
 def connect(
     connection: Connection,
@@ -319,12 +332,20 @@ def connect(
     """An Engine over a real client for `connection`, closed on exit.
 
     Raises SettingsError for missing keys, an unknown site or an unsafe API URL.
+    `progress` also hears the client's rate-limit waits (`RateLimitWait`).
     """
     credentials = client.Credentials.from_env(connection.env)
     url = connection.url
     ui_host = connection.ui_host
+    on_wait = None
+    if progress is not None:
+        hook = progress
+
+        def on_wait(seconds: float) -> None:
+            hook(RateLimitWait(seconds))
+
     # The package loads httpx only on first use of the client class, here.
-    with client.DatadogClient(url, credentials) as api:
+    with client.DatadogClient(url, credentials, on_wait=on_wait) as api:
         yield Engine(
             api,
             api_url=api.api_url,

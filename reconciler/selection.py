@@ -35,7 +35,10 @@ from reconciler.model import (
     IssueApi,
     Observed,
     Pin,
+    PinProgress,
+    ProgressHook,
     Rule,
+    RuleProgress,
     SearchRequest,
     Source,
     User,
@@ -85,8 +88,10 @@ class _RuleSearch:
     rule: Rule
     pool: ThreadPoolExecutor
     budget: int
+    progress: ProgressHook | None = None
     calls: int = 0  # searches submitted
     sent: int = 0  # searches sent (a failure skips those still queued)
+    answered: int = 0  # searches answered
     found: dict[str, Issue] = field(default_factory=dict)
     error: BaseException | None = None
     _pending: int = 0
@@ -96,6 +101,8 @@ class _RuleSearch:
 
     def start(self, now_ms: int) -> None:
         root = Slice(now_ms - self.rule.window_s * 1000, now_ms, tuple(self.rule.search_states))
+        with self._lock:
+            self._report()  # a display then knows every rule from the start
         self._submit([root])
 
     def wait(self) -> list[Issue] | BaseException:
@@ -136,7 +143,13 @@ class _RuleSearch:
         finally:
             with self._lock:
                 self._pending -= 1
-                if self._pending == 0:
+                finished = self._pending == 0
+            if finished:  # no other search of the rule is left to report
+                try:
+                    self._report(done=True)
+                except BaseException as exc:  # a bug in the hook, raised by `select_rules`
+                    self.error = self.error or exc
+                finally:
                     self._done.set()
 
     def _search(self, part: Slice) -> None:
@@ -154,15 +167,29 @@ class _RuleSearch:
         found = self.api.search(request)
         if len(found) < SEARCH_CAP:
             with self._lock:
+                self.answered += 1
                 for issue in found:
                     self.found.setdefault(issue.id, issue)
+                self._report()
             return
+        with self._lock:
+            self.answered += 1
+            self._report()
         parts = split(part, found, max_parts=max(2, self.budget - self.calls))
         if parts is None:
             shared = shared_facets(found)
             where = part.describe() + (f"; all of its issues share {shared}" if shared else "")
             raise TruncatedSelectionError(self.rule.name, str(self.rule.source), where)
         self._submit(parts)
+
+    def _report(self, *, done: bool = False) -> None:
+        """Tell the progress hook where the rule stands; called with the lock held (or once
+        the rule's last search is over), so a rule's events arrive in order."""
+        if self.progress is not None:
+            failed = done and self.error is not None
+            self.progress(
+                RuleProgress(self.rule.name, self.answered, len(self.found), done, failed)
+            )
 
     def _fail(self, error: BaseException) -> None:
         """Keep the first error (the lock is held); the slices still queued do nothing."""
@@ -181,15 +208,17 @@ def select_rules(
     *,
     parallelism: int = 4,
     guard: Callable[[int], int] = search_guard,
+    progress: ProgressHook | None = None,
 ) -> list[list[Issue] | ReconcilerError]:
     """Every issue each rule's search returns over its window (sorted by id), or its error.
 
     All rules share `parallelism` threads. A rule fails with TruncatedSelectionError
     when a slice can be split no further, or after `guard(window_s)` searches; with
     whatever the api raises (ApiError, NetworkError) otherwise. Anything else is raised.
+    `progress` hears each rule's `RuleProgress`, from the pool's threads.
     """
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        searches = [_RuleSearch(api, rule, pool, guard(rule.window_s)) for rule in rules]
+        searches = [_RuleSearch(api, rule, pool, guard(rule.window_s), progress) for rule in rules]
         for search in searches:
             search.start(now_ms)
         outcomes = [search.wait() for search in searches]
@@ -208,6 +237,7 @@ def select_rule(
     *,
     parallelism: int = 4,
     max_searches: int | None = None,
+    progress: ProgressHook | None = None,
 ) -> list[Issue]:
     """Every issue a rule's search returns over its window, sorted by id.
 
@@ -217,7 +247,9 @@ def select_rule(
     """
     guard = search_guard if max_searches is None else (lambda _window_s: max_searches)
     with parsing_once(api):
-        (outcome,) = select_rules(api, [rule], now_ms, parallelism=parallelism, guard=guard)
+        (outcome,) = select_rules(
+            api, [rule], now_ms, parallelism=parallelism, guard=guard, progress=progress
+        )
     if isinstance(outcome, ReconcilerError):
         raise outcome
     return outcome
@@ -232,6 +264,7 @@ def observe(
     api_url: str = "",
     ui_host: str | None = None,
     references: Mapping[str, Source] | None = None,
+    progress: ProgressHook | None = None,
 ) -> Observed:
     """Look up every user the config names (or `references` names, when given), run every
     rule's selection and fetch every pinned issue; `api_url` and `ui_host` say where, for
@@ -240,7 +273,8 @@ def observe(
     A pin whose issue answers 404 is kept in `Observed.missing_pins` rather than
     raised, unless something else failed too: then it is one more of the errors.
     Raises PlanFailed with every error found, in config order (users first, since
-    nothing is searched while one is unknown).
+    nothing is searched while one is unknown). `progress` hears each rule's
+    `RuleProgress` and the pins fetched (`PinProgress`), from worker threads.
     """
     users = resolve_users(api, config, parallelism=parallelism, references=references)
     errors: list[_Failure] = []
@@ -253,7 +287,9 @@ def observe(
         parsing_once(api),
         ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool,
     ):
-        selected = select_rules(api, config.rules, now_ms, parallelism=parallelism)
+        selected = select_rules(
+            api, config.rules, now_ms, parallelism=parallelism, progress=progress
+        )
         for position, (rule, found) in enumerate(zip(config.rules, selected, strict=True)):
             if isinstance(found, ReconcilerError):
                 errors.append(((0, position), found))
@@ -266,7 +302,8 @@ def observe(
         # A searched issue is as fresh as a GET; only pins no search returned cost a
         # call. When a search failed its issues are unknown, so those pins are fetched.
         to_fetch = [pin for pin in config.pins if pin.issue_id.lower() not in issues]
-        fetches = [pool.submit(_fetch_pin, api, pin) for pin in to_fetch]
+        fetch = _fetch_pin if progress is None else _counted(_fetch_pin, len(to_fetch), progress)
+        fetches = [pool.submit(fetch, api, pin) for pin in to_fetch]
         fetched = _collect(fetches, 1, errors)
         for position, (pin, pinned) in enumerate(zip(to_fetch, fetched, strict=True)):
             if isinstance(pinned, Issue):
@@ -307,6 +344,25 @@ class _Missing:
 
 
 _MISSING = _Missing()
+
+
+def _counted(
+    fetch: Callable[[IssueApi, Pin], Issue | _Missing], total: int, progress: ProgressHook
+) -> Callable[[IssueApi, Pin], Issue | _Missing]:
+    """`fetch`, telling `progress` how many of the `total` pins have been fetched."""
+    lock = threading.Lock()
+    done = 0
+
+    def counted(api: IssueApi, pin: Pin) -> Issue | _Missing:
+        nonlocal done
+        try:
+            return fetch(api, pin)
+        finally:
+            with lock:
+                done += 1
+                progress(PinProgress(done, total))
+
+    return counted
 
 
 def _fetch_pin(api: IssueApi, pin: Pin) -> Issue | _Missing:

@@ -817,6 +817,26 @@ def test_429_waits_x_ratelimit_reset(
     assert fake_time.slept == [7.0]  # one wait, though the pause and the 429 both say 7s
 
 
+def test_only_rate_limit_waits_are_told_to_on_wait(
+    api: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    limited = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "7"}
+    api.get(f"{ISSUES}/i-1").mock(
+        side_effect=[
+            httpx.Response(429, headers=limited, json=error_json(429, "Too many requests")),
+            httpx.Response(500, json=error_json(500, "Internal")),
+            httpx.Response(200, headers=VND, json=issue_json("i-1")),
+        ]
+    )
+    heard: list[float] = []
+    with DatadogClient(
+        API, CREDENTIALS, sleep=fake_time.sleep, clock=fake_time.clock, on_wait=heard.append
+    ) as datadog_client:
+        assert datadog_client.get_issue("i-1").id == "i-1"
+    assert fake_time.slept == [7.0, 1.0]  # the 500's backoff is a retry, not the rate limit
+    assert heard == [7.0]
+
+
 @pytest.mark.parametrize(
     ("headers", "slept"),
     [

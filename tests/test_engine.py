@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from fakes import FakeIssueApi
 
-from reconciler.engine import Connection, Engine, Progress
+from reconciler.engine import Connection, Engine
 from reconciler.errors import (
+    NetworkError,
     PinNotFoundError,
     PlanFailed,
     PlanFileError,
@@ -22,8 +23,13 @@ from reconciler.model import (
     Field,
     Issue,
     Pin,
+    PinProgress,
+    Progress,
+    ProgressEvent,
     ResultStatus,
     Rule,
+    RuleProgress,
+    Scope,
     Source,
     State,
     User,
@@ -127,13 +133,72 @@ def test_a_saved_plan_from_another_api_is_refused(tmp_path: Path) -> None:
 
 def test_apply_reports_progress_per_change() -> None:
     api = FakeIssueApi([live(1), live(2)])
-    events: list[Progress] = []
+    events: list[ProgressEvent] = []
     run = engine(api, progress=events.append)
     plan = run.plan(config(rule("ignore", state=State.IGNORED)))
     seen: list[ResultStatus] = []
+    del events[:]
     outcome = run.apply(plan, on_result=lambda r: seen.append(r.status))
     assert outcome.ok and seen == [ResultStatus.APPLIED] * 2
-    assert sorted(e.done for e in events) == [1, 2] and {e.total for e in events} == {2}
+    assert all(isinstance(e, Progress) for e in events)
+    applied = [e for e in events if isinstance(e, Progress)]
+    assert sorted(e.done for e in applied) == [1, 2] and {e.total for e in applied} == {2}
+
+
+def spread(count: int, service: str = "pay") -> list[Issue]:
+    """`count` issues seen once each, spread evenly over the last 20 days."""
+    step = 20 * DAY_MS // count
+    return [
+        Issue(
+            uid(n), State.OPEN, service=service, first_seen=NOW - n * step, last_seen=NOW - n * step
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def test_plan_reports_each_rules_searches_and_issues_then_the_pins_fetched() -> None:
+    # 250 issues need their rule's search split; the pin is on an issue no search returns.
+    other = Issue(uid(999), State.OPEN, service="other", last_seen=NOW - DAY_MS)
+    api = FakeIssueApi([*spread(250), other])
+    events: list[ProgressEvent] = []
+    pin = Pin(other.id, Source("t.yaml", 20, 3), grace_s=0, state=State.IGNORED)
+    run = engine(api, progress=events.append, parallelism=3)
+    rules = (rule("big", state=State.IGNORED), rule("small", state=State.IGNORED, line=9))
+    run.plan(config(*rules, pins=(pin,)))
+    by_rule = {
+        name: [e for e in events if isinstance(e, RuleProgress) and e.rule == name]
+        for name in ("big", "small")
+    }
+    searches = len(api.calls_to("search"))
+    big, small = by_rule["big"], by_rule["small"]
+    # Each rule is announced before its first answer, then counts up, then is done once.
+    assert big[0] == RuleProgress("big", 0, 0) and small[0] == RuleProgress("small", 0, 0)
+    assert [e.searches for e in big] == [*range(len(big) - 1), len(big) - 2]
+    assert [e.done for e in big] == [False] * (len(big) - 1) + [True]
+    assert big[-1] == RuleProgress("big", searches // 2, 250, done=True)
+    assert small[-1] == RuleProgress("small", searches // 2, 250, done=True)
+    assert big[-1].searches > 1
+    assert [e.issues for e in big] == sorted(e.issues for e in big)
+    assert [e for e in events if isinstance(e, PinProgress)] == [PinProgress(1, 1)]
+
+
+def test_a_failed_rule_ends_with_a_failed_progress_event() -> None:
+    api = FakeIssueApi([live(1)])
+    api.fail("service:pay", NetworkError("POST", "/search", "reset", API_URL))
+    events: list[ProgressEvent] = []
+    with pytest.raises(PlanFailed):
+        engine(api, progress=events.append).plan(config(rule("broken", state=State.IGNORED)))
+    assert events[-1] == RuleProgress("broken", 0, 0, done=True, failed=True)
+
+
+def test_a_reports_scope_is_shown_as_the_scope_in_progress() -> None:
+    api = FakeIssueApi([live(1)])
+    events: list[ProgressEvent] = []
+    engine(api, progress=events.append).report(
+        config(rule("ignore", state=State.IGNORED)), Scope("service:pay", "30d", 30 * 86_400)
+    )
+    names = {e.rule for e in events if isinstance(e, RuleProgress)}
+    assert names == {"ignore", "(scope)"}
 
 
 def test_connection_names_the_ui_host_of_the_site() -> None:

@@ -23,7 +23,9 @@ from reconciler.model import (
     Issue,
     Persona,
     Pin,
+    ProgressEvent,
     Rule,
+    RuleProgress,
     SearchRequest,
     Source,
     State,
@@ -337,3 +339,24 @@ def test_fake_errors_can_target_one_method() -> None:
     with pytest.raises(NetworkError):
         api.set_state(uid(1), State.RESOLVED)
     assert api.issues[uid(1)].state is State.OPEN
+
+
+def test_a_progress_hook_hears_every_answer_and_the_end_of_each_rule() -> None:
+    api = FakeIssueApi([issue(n, NOW - n * MINUTE_MS * 60) for n in range(1, 251)])
+    events: list[ProgressEvent] = []
+    found = select_rule(api, rule(), NOW, progress=events.append)
+    searches = len(api.calls_to("search"))
+    assert len(found) == 250 and searches > 1
+    assert events[0] == RuleProgress("r", 0, 0)
+    assert events[-1] == RuleProgress("r", searches, 250, done=True)
+    counted = [e.searches for e in events[1:-1] if isinstance(e, RuleProgress)]
+    assert counted == list(range(1, searches + 1)) and len(events) == searches + 2
+
+
+def test_a_progress_hook_that_fails_at_the_end_is_raised_not_waited_for() -> None:
+    def hook(event: ProgressEvent) -> None:
+        if isinstance(event, RuleProgress) and event.done:
+            raise RuntimeError("a bug in the display")
+
+    with pytest.raises(RuntimeError, match="a bug in the display"):
+        select_rule(FakeIssueApi([issue(1, NOW - DAY_MS)]), rule(), NOW, progress=hook)

@@ -82,7 +82,7 @@ def apply_plan(
         _patiently(worker.start, cancel)
     _patiently(lambda: _join(workers), cancel)
     if cancel.requested.is_set():
-        log.warning("interrupted: the issues in flight were finished, no other was started")
+        log.info("interrupted: the issues in flight were finished, no other was started")
     if queue.bug is not None:
         raise queue.bug
     results = _patiently(lambda: tuple(recorder.result_for(c) for c in plan.changes), cancel)

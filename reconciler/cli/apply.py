@@ -16,7 +16,7 @@ from reconciler.applier import ApplyOutcome
 from reconciler.cli.options import connection_options, parallelism_option, target_options
 from reconciler.cli.output import check_log, open_log
 from reconciler.cli.plan import emit
-from reconciler.cli.progress import ApplyProgress, StatusLine, interrupted_line, wants_progress
+from reconciler.cli.progress import interrupted_line, progress_display
 from reconciler.cli.signals import sigterm_as_interrupt
 from reconciler.config import load_config
 from reconciler.engine import Connection, connect
@@ -24,6 +24,7 @@ from reconciler.errors import ApplyRefusedError
 from reconciler.model import ChangeResult, Config, Plan
 from reconciler.planner import check_targets
 from reconciler.render import render_results_json, render_results_text, result_log_line
+from reconciler.render.common import results_summary_line
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -31,6 +32,10 @@ EXIT_INTERRUPTED = 130
 
 def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def confirm(plan: Plan) -> None:
@@ -156,13 +161,16 @@ def apply(
     rerun = f"reconciler apply --plan {plan_file}" if saved else _rerun_command(paths, targets)
     with (
         sigterm_as_interrupt(),
-        connect(Connection(site, api_url), parallelism=parallelism) as engine,
+        progress_display(fmt) as display,
+        connect(Connection(site, api_url), parallelism=parallelism, progress=display) as engine,
     ):
         planned = (
             engine.load_saved(source)
             if isinstance(source, Path)
             else engine.plan(source, targets=targets)
         )
+        if display is not None:
+            display.clear()
         emit(planned, "text", err=fmt == "json")
         if strict:
             planned.raise_if_conflicts()
@@ -173,16 +181,20 @@ def apply(
         planned.raise_if_unsafe(force=force)
         if not saved and not auto_approve:
             confirm(planned)
-        status = StatusLine(sys.stderr) if wants_progress(sys.stderr, fmt) else None
         progress = (
-            ApplyProgress(status, len(planned.changes), users=planned.users) if status else None
+            None if display is None else display.applying(len(planned.changes), planned.users)
         )
         with ResultLog(log_file) as log:
             outcome = engine.apply(planned, saved=saved, on_result=_both(log, progress))
-        if status is not None:
-            status.close()
+        if display is not None:
+            display.clear()
         if fmt == "json":
             click.echo(render_results_json(outcome.results).rstrip("\n"))
+        elif display is not None and stdout_is_terminal():
+            # The terminal saw the plan and every failed or stale change already: the count
+            # is what is left to say, and after an interrupt the line below says it.
+            if not outcome.interrupted:
+                click.echo(results_summary_line(outcome.results))
         else:
             click.echo(render_results_text(outcome.results, users=planned.users).rstrip("\n"))
     if outcome.interrupted:

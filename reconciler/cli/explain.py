@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import config_paths, connection_options, parallelism_option
+from reconciler.cli.progress import progress_display
 from reconciler.config import load_config
 from reconciler.engine import Connection, connect
 from reconciler.errors import IssueNotFoundError
@@ -33,7 +34,10 @@ def explain(
     if not is_uuid(issue_id):
         raise IssueNotFoundError(issue_id, "is not an issue id (a UUID)")
     config = load_config(paths)
-    with connect(Connection(site, api_url), parallelism=parallelism) as engine:
+    with (
+        progress_display(fmt) as display,
+        connect(Connection(site, api_url), parallelism=parallelism, progress=display) as engine,
+    ):
         explanation = engine.explain(config, issue_id)
     render = render_explain_json if fmt == "json" else render_explain_text
     click.echo(render(explanation), nl=False)

@@ -9,6 +9,7 @@ import click
 
 from reconciler.cli.options import connection_options
 from reconciler.cli.output import check_output, is_stdout, write_whole
+from reconciler.cli.progress import progress_display
 from reconciler.config import parse_duration
 from reconciler.engine import Connection, connect
 from reconciler.errors import DurationError
@@ -60,7 +61,10 @@ def import_(
         track=Track(track) if track else None,
         persona=Persona(persona) if persona else None,
     )
-    with connect(Connection(site, api_url)) as engine:
+    with (
+        progress_display("text") as display,
+        connect(Connection(site, api_url), progress=display) as engine,
+    ):
         now = engine.clock()
         issues = engine.select(rule, now)
     scope = f"--track {track}" if track else f"--persona {persona}"

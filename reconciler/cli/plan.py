@@ -19,6 +19,7 @@ from reconciler.cli.options import (
     use_color,
 )
 from reconciler.cli.output import check_output, is_stdout, write_whole
+from reconciler.cli.progress import progress_display
 from reconciler.config import load_config
 from reconciler.engine import Connection, connect
 from reconciler.model import Plan
@@ -166,7 +167,10 @@ def plan(
     base_config = load_config(base) if base else None
     check_targets(config, targets)
     check_output(out, "--out")
-    with connect(Connection(site, api_url), parallelism=parallelism) as engine:
+    with (
+        progress_display(fmt) as display,
+        connect(Connection(site, api_url), parallelism=parallelism, progress=display) as engine,
+    ):
         if base_config is None:
             result = engine.plan(config, targets=targets)
         else:

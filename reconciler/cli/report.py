@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import config_paths, connection_options, parallelism_option
+from reconciler.cli.progress import progress_display
 from reconciler.config import load_config, parse_duration
 from reconciler.engine import Connection, connect
 from reconciler.errors import CoverageError, DurationError, QuerySyntaxError
@@ -81,7 +82,10 @@ def report(
         name = "--scope" if isinstance(exc, QuerySyntaxError) else "--window"
         raise click.BadParameter(str(exc), param_hint=name) from exc
     scope = Scope(query, window if window is not None else duration_text(window_s), window_s)
-    with connect(Connection(site, api_url), parallelism=parallelism) as engine:
+    with (
+        progress_display(fmt) as display,
+        connect(Connection(site, api_url), parallelism=parallelism, progress=display) as engine,
+    ):
         result = engine.report(config, scope)
     if fmt == "json":
         text = render_report_json(result)

@@ -41,7 +41,8 @@ class DatadogClient:
 
     Every request must be answered within `deadline` seconds of wire time, retries
     included; answers are capped at session.MAX_BODY_BYTES; rate-limit waits at
-    pacing.MAX_WAIT.
+    pacing.MAX_WAIT. `on_wait` hears the seconds of each rate-limit wait, from the
+    waiting thread.
     """
 
     def __init__(
@@ -55,6 +56,7 @@ class DatadogClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         pool_size: int = DEFAULT_POOL_SIZE,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._session = Session(
@@ -66,6 +68,7 @@ class DatadogClient:
             sleep=sleep,
             clock=clock,
             pool_size=pool_size,
+            on_wait=on_wait,
         )
         self.site_label = self._session.site_label
         self._redact = self._session.redact

@@ -62,11 +62,18 @@ class RateLimiter:
     The API says how many requests are left in its window; the limiter lets the
     client start only that many (less the ones already in flight) and then holds
     every thread until the reset, so parallel workers do not storm into 429s.
+    `on_wait`, when given, hears how long a thread is about to wait (for a display).
     """
 
-    def __init__(self, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+        on_wait: Callable[[float], None] | None = None,
+    ) -> None:
         self._sleep = sleep
         self._clock = clock
+        self._on_wait = on_wait
         self._lock = threading.Lock()
         self._paused_until = 0.0
         self._window_end = 0.0
@@ -95,6 +102,8 @@ class RateLimiter:
                         return Ticket(self._epoch, self._started)
                     delay = self._window_end - now
             logger.debug("rate limit reached; waiting %.1fs", delay)
+            if self._on_wait is not None:
+                self._on_wait(delay)
             self._sleep(delay)
 
     def release(

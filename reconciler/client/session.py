@@ -95,6 +95,7 @@ class Session:
         sleep: Callable[[float], None],
         clock: Callable[[], float],
         pool_size: int = DEFAULT_POOL_SIZE,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
         self.api_url = api_url
         self.site_label = site_label(api_url)
@@ -106,7 +107,7 @@ class Session:
         self._retry = retry
         self._sleep = sleep
         self._clock = clock
-        self._limiter = RateLimiter(sleep, clock)
+        self._limiter = RateLimiter(sleep, clock, on_wait)
         verify: ssl.SSLContext | bool = True
         if api_url.startswith("http://"):
             # Plain loopback HTTP never does TLS: skip loading the CA bundle (~20 ms).

@@ -16,6 +16,8 @@ reach Datadog (the real client, or a fake in tests).
 - `explain`: why the config decides what it decides for one issue (`RuleVerdict`,
   `Explanation`).
 - `moves`: what a config change does to ownership (`OwnershipDelta`, `Owned`, `Move`).
+- `progress`: what a long run reports while it works (`RuleProgress`, `PinProgress`,
+  `RateLimitWait`, `Progress`) and the `ProgressHook` that hears it.
 - `report`: the ownership report (`Report`, `Scope`, `Coverage` and its rows).
 - `plan`: what the planner and the applier produce (`Change`, `Held`, `Conflict`,
   `Plan` with its policy checks `raise_if_unsafe` / `raise_if_conflicts` /
@@ -59,6 +61,14 @@ from reconciler.model.plan import (
     Plan,
     issue_url,
     plan_checksum,
+)
+from reconciler.model.progress import (
+    PinProgress,
+    Progress,
+    ProgressEvent,
+    ProgressHook,
+    RateLimitWait,
+    RuleProgress,
 )
 from reconciler.model.report import (
     Coverage,
@@ -104,12 +114,18 @@ __all__ = [
     "OwnershipDelta",
     "Persona",
     "Pin",
+    "PinProgress",
     "Plan",
+    "Progress",
+    "ProgressEvent",
+    "ProgressHook",
+    "RateLimitWait",
     "Regression",
     "Report",
     "ResultStatus",
     "Rule",
     "RuleMatch",
+    "RuleProgress",
     "RuleVerdict",
     "SampleIssue",
     "Scope",
