@@ -243,8 +243,7 @@ def parse_issue(
     assignee_id = _related_id(relationships, "assignee")
     team_ids = _related_ids(relationships, "team_owners") if "team_owners" in relationships else ()
     service, error_type, error_message, file_path, function_name = [
-        value if isinstance(value, str) and value else None
-        for value in map(get, _TEXT_ATTRIBUTES)
+        value if isinstance(value, str) and value else None for value in map(get, _TEXT_ATTRIBUTES)
     ]
     languages = get("languages")
     return Issue(
