@@ -74,7 +74,7 @@ def _text(value: object) -> str | None:
 
 
 def _int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     return None
 
@@ -294,7 +294,7 @@ def parse_issue_document(document: object) -> Issue:
 @dataclass(frozen=True)
 class SearchPage:
     """One search answer: the issue ids in result order, and the issues `included` held,
-    and each result's counts (for an issue fetched by GET when it was not included)."""
+    and the counts of each result whose issue was not included (its GET has none)."""
 
     issue_ids: tuple[str, ...]
     included: Mapping[str, Issue]
@@ -347,11 +347,16 @@ def parse_search_document(document: object, memo: IssueMemo | None = None) -> Se
     """
     body = _mapping(document, "response")
     ids: list[str] = []
-    counts: dict[str, SearchCounts] = {}
+    # (total_count, impacted_users) by issue id; a SearchCounts is made only where needed.
+    found_counts: dict[str, tuple[int | None, int | None]] = {}
     for position, raw in enumerate(_list(body.get("data"), "data")):
         result = raw if type(raw) is dict else _mapping(raw, f"search result {position}")
         relationships = result.get("relationships")
-        issue_id = _related_id(relationships, "issue") if _is_object(relationships) else None
+        issue_id = (
+            _related_id(relationships, "issue")
+            if type(relationships) is dict or _is_object(relationships)
+            else None
+        )
         # The result id equals its issue id (api-notes section 4); use it when the link is absent.
         issue_id = issue_id or _id(result, f"search result {position}")
         if not is_uuid(issue_id):
@@ -361,12 +366,12 @@ def parse_search_document(document: object, memo: IssueMemo | None = None) -> Se
             )
         ids.append(issue_id)
         attributes = result.get("attributes")
-        if _is_object(attributes):
+        if type(attributes) is dict or _is_object(attributes):
             # Some results omit impacted_users (api-notes section 4): unknown, not zero.
             total = _int(attributes.get("total_count"))
             impacted = _int(attributes.get("impacted_users"))
             if total is not None or impacted is not None:
-                counts[issue_id] = SearchCounts(total, impacted)
+                found_counts[issue_id] = (total, impacted)
     raw_included = _list(body.get("included", []), "included")
     labels: dict[str, str] = {}
     teams: dict[str, str] = {}
@@ -390,10 +395,16 @@ def parse_search_document(document: object, memo: IssueMemo | None = None) -> Se
         issue = memo.get(raw.get("id")) if memo is not None else None
         if issue is None:
             issue_id = _text(raw.get("id"))
-            found = counts.get(issue_id, _NO_COUNTS) if issue_id else _NO_COUNTS
+            pair = found_counts.get(issue_id) if issue_id else None
+            found = SearchCounts(*pair) if pair else _NO_COUNTS
             parse = partial(parse_issue, raw, labels, teams, found)
             issue = memo.issue(raw, parse) if memo is not None else parse()
         included[issue.id] = issue
+    counts = {
+        issue_id: SearchCounts(*found_counts[issue_id])
+        for issue_id in ids
+        if issue_id not in included and issue_id in found_counts
+    }
     return SearchPage(issue_ids=tuple(ids), included=included, counts=counts)
 
 
