@@ -12,6 +12,10 @@ parallelism 1 and 10: searches against the floor `ceil(N/100)` and the target
 time with its speedup over parallelism 1. Then a hot set: 300 issues active all
 window long over 6 services and 5 error types (listed completely by splitting the
 query), and 150 that share every facet (must fail with TruncatedSelectionError).
+Last, `*` over every state on the org `reconciler sandbox generate --issues 5000
+--services 60 --seed 7` writes (the README's big-org recipe; `import --query '*'`
+on it): issues live for weeks there, thousands active at once, so time cannot
+separate them and the query is split instead; recall must be 100%.
 
 Progress goes to stderr, the table to stdout; exit 1 when a check fails.
 """
@@ -28,12 +32,28 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler import client
 from reconciler.errors import TruncatedSelectionError
-from reconciler.model import SEARCH_CAP, Issue, Rule, SearchRequest, Source, State, Track
-from reconciler.sandbox import Knobs, SandboxIssue, Store, serve_in_thread
+from reconciler.model import (
+    SEARCH_CAP,
+    Issue,
+    Persona,
+    Rule,
+    SearchRequest,
+    Source,
+    State,
+    Track,
+)
+from reconciler.sandbox import (
+    Knobs,
+    SandboxIssue,
+    Store,
+    generate_org_document,
+    org_from_dict,
+    serve_in_thread,
+)
 from reconciler.selection import select_rule
 
 WINDOW_S = 30 * 86_400
@@ -80,6 +100,17 @@ def _issue(
     )
 
 
+def generated_org(count: int, now_ms: int) -> Store:
+    document = generate_org_document(issues=count, services=60, seed=7)
+    return Store.from_org(org_from_dict(document, now_ms))
+
+
+def in_window(count: int, now_ms: int) -> int:
+    """How many issues of the generated org are active in the window: the recall's base."""
+    start = now_ms - WINDOW_S * 1000
+    return sum(1 for i in generated_org(count, now_ms).issues() if i.active_between(start, now_ms))
+
+
 def org(kind: str, count: int, now_ms: int, mean_active_min: float) -> list[SandboxIssue]:
     if kind == "spread":
         return spread_org(count, now_ms, mean_active_min, seed=7)
@@ -90,9 +121,12 @@ def org(kind: str, count: int, now_ms: int, mean_active_min: float) -> list[Sand
 
 def serve(args: argparse.Namespace) -> None:
     """The child process: build the org and serve it until killed."""
-    issues = org(args.serve, args.count, args.now_ms, args.mean_active_min)
+    if args.serve == "generated":
+        store = generated_org(args.count, args.now_ms)
+    else:
+        store = Store([], [], org(args.serve, args.count, args.now_ms, args.mean_active_min))
     knobs = Knobs(latency_ms=args.latency_ms)
-    with serve_in_thread(Store([], [], issues), knobs, port=args.port):
+    with serve_in_thread(store, knobs, port=args.port):
         print("ready", flush=True)
         while True:
             time.sleep(3600)
@@ -151,7 +185,12 @@ class Row:
     note: str = ""
 
 
-def rule() -> Rule:
+def rule(kind: str) -> Rule:
+    if kind == "generated":
+        every = tuple(State)
+        return replace(
+            rule("spread"), query="*", from_states=every, track=None, persona=Persona.ALL
+        )
     return Rule(
         name="all",
         query="service:web-*",
@@ -164,13 +203,13 @@ def rule() -> Rule:
     )
 
 
-def measure(url: str, now_ms: int, parallelism: int, scenario: str, total: int) -> Row:
+def measure(url: str, now_ms: int, parallelism: int, kind: str, scenario: str, total: int) -> Row:
     with client.DatadogClient(url, KEYS, pool_size=max(parallelism, 10)) as api_client:
         api = Counting(api_client)
         started = time.perf_counter()
         note = ""
         try:
-            found = len(select_rule(api, rule(), now_ms, parallelism=parallelism))  # type: ignore[arg-type]
+            found = len(select_rule(api, rule(kind), now_ms, parallelism=parallelism))  # type: ignore[arg-type]
         except TruncatedSelectionError as exc:
             found, note = 0, f"fails: {str(exc)[:60]}..."
         wall = time.perf_counter() - started
@@ -197,11 +236,13 @@ def main() -> int:
     rows: list[Row] = []
     plans = [("spread", n, f"{n:,} spread") for n in sizes]
     plans += [("hot", 300, "300 hot, 6x5 facets"), ("same", 150, "150 hot, one facet")]
+    plans += [("generated", 5000, "generated 5,000-issue org, `*`")]
     for kind, count, scenario in plans:
         with sandbox(kind, count, now_ms, args.latency_ms, args.mean_active_min) as url:
+            total = in_window(count, now_ms) if kind == "generated" else count
             for parallelism in (1, 10):
                 print(f"{scenario} at parallelism {parallelism}...", file=sys.stderr)
-                rows.append(measure(url, now_ms, parallelism, scenario, count))
+                rows.append(measure(url, now_ms, parallelism, kind, scenario, total))
     return report(rows, args)
 
 
@@ -218,7 +259,9 @@ def report(rows: list[Row], args: argparse.Namespace) -> int:
         recall = row.found / row.total
         speedup = baseline[row.scenario] / row.wall_s
         expect_fail = row.scenario.startswith("150")
-        ok = bool(row.note) if expect_fail else (recall == 1.0 and row.searches <= target)
+        # The generated org's issues live for weeks: no floor-based target there.
+        near_floor = row.searches <= target or row.scenario.startswith("generated")
+        ok = bool(row.note) if expect_fail else (recall == 1.0 and near_floor)
         failed |= not ok
         shown = row.note or f"{recall:.0%}"
         print(

@@ -30,6 +30,7 @@ from reconciler.collector import few_collections
 from reconciler.errors import IssueNotFoundError, NotFoundError
 from reconciler.joint import Joint, joint
 from reconciler.model import (
+    DEFAULT_PARALLELISM,
     ChangeResult,
     Config,
     Decisions,
@@ -50,7 +51,7 @@ from reconciler.model import (
 )
 from reconciler.ownership import build_report, ownership_delta
 from reconciler.planfile import load_plan
-from reconciler.planner import check_targets, decide, diff, explain_issue
+from reconciler.planner import check_targets, decide, diff, explain_issue, preload_diff
 from reconciler.ruletests import check_tests
 from reconciler.selection import observe, select_rule
 
@@ -115,7 +116,7 @@ class Engine:
         *,
         api_url: str,
         ui_host: str | None = None,
-        parallelism: int = 4,
+        parallelism: int = DEFAULT_PARALLELISM,
         clock: Callable[[], int] = now_ms,
         progress: ProgressHook | None = None,
     ) -> None:
@@ -132,6 +133,7 @@ class Engine:
         Raises PlanFailed with every lookup, search or fetch error; a pin whose issue
         does not exist is data (`Observed.missing_pins`), not an error.
         """
+        preload_diff()  # a diff follows every observation; it loads while we wait
         return observe(
             self.api,
             config,
@@ -156,6 +158,7 @@ class Engine:
         now = self.clock()
         with few_collections():
             observed = self.observe(config, now)
+            self._planning(observed)
             if not allow_missing_pins:
                 observed.raise_if_missing_pins()
             decisions = decide(config, observed, now)
@@ -182,6 +185,7 @@ class Engine:
     ) -> Planned:
         shared = joint([config, base])
         everything = self._observe_joint(shared, now)
+        self._planning(everything)
         observed = shared.view(everything, 0)
         observed.raise_if_missing_pins()
         base_observed = shared.view(everything, 1)
@@ -207,6 +211,7 @@ class Engine:
         shared = joint([config], [rule])
         with few_collections():
             everything = self._observe_joint(shared, now)
+            self._planning(everything)
             observed = shared.view(everything, 0)
             decisions = decide(config, observed, now)
             plan = diff(decisions, observed)
@@ -214,7 +219,13 @@ class Engine:
                 scope, shared.selection(everything, rule.name), plan, decisions, observed
             )
 
+    def _planning(self, observed: Observed) -> None:
+        """Tell the progress hook that observing is over and deciding begins."""
+        if self.progress is not None:
+            self.progress(Progress("plan", 0, len(observed.issues)))
+
     def _observe_joint(self, shared: Joint, now_ms: int) -> Observed:
+        preload_diff()
         progress = self.progress
         if progress is not None and shared.extra:
             # A report's scope is searched as an extra rule: shown as the scope it is.
@@ -321,11 +332,18 @@ def _renaming(progress: ProgressHook, names: Mapping[str, str]) -> ProgressHook:
     return renamed
 
 
+def _waits(progress: ProgressHook) -> Callable[[float], None]:
+    def on_wait(seconds: float) -> None:
+        progress(RateLimitWait(seconds))
+
+    return on_wait
+
+
 @contextmanager
 def connect(
     connection: Connection,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     clock: Callable[[], int] = now_ms,
     progress: ProgressHook | None = None,
 ) -> Iterator[Engine]:
@@ -337,13 +355,7 @@ def connect(
     credentials = client.Credentials.from_env(connection.env)
     url = connection.url
     ui_host = connection.ui_host
-    on_wait = None
-    if progress is not None:
-        hook = progress
-
-        def on_wait(seconds: float) -> None:
-            hook(RateLimitWait(seconds))
-
+    on_wait = None if progress is None else _waits(progress)
     # The package loads httpx only on first use of the client class, here.
     with client.DatadogClient(url, credentials, on_wait=on_wait) as api:
         yield Engine(

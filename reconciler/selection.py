@@ -29,6 +29,7 @@ from reconciler.errors import (
     UserLookupError,
 )
 from reconciler.model import (
+    DEFAULT_PARALLELISM,
     SEARCH_CAP,
     Config,
     Issue,
@@ -44,7 +45,7 @@ from reconciler.model import (
     User,
 )
 from reconciler.query import narrowed
-from reconciler.slicing import Slice, shared_facets, split
+from reconciler.slicing import Slice, is_time_cut, shared_facets, split
 
 __all__ = ["observe", "resolve_users", "search_guard", "select_rule", "select_rules"]
 
@@ -94,6 +95,11 @@ class _RuleSearch:
     answered: int = 0  # searches answered
     found: dict[str, Issue] = field(default_factory=dict)
     error: BaseException | None = None
+    # Once a time part shows that time cannot separate the rule's issues, the search
+    # starts again from the first answer with time cut last (see `_restart_timeless`).
+    timeless: bool = False
+    _generation: int = 0
+    _root: tuple[Slice, list[Issue]] | None = None
     _pending: int = 0
     _over_budget: Slice | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -130,13 +136,14 @@ class _RuleSearch:
                 return
             self.calls += len(parts)
             self._pending += len(parts)
+            generation = self._generation
         for part in parts:
-            self.pool.submit(self._run, part)
+            self.pool.submit(self._run, part, generation)
 
-    def _run(self, part: Slice) -> None:
+    def _run(self, part: Slice, generation: int) -> None:
         try:
-            if self.error is None:
-                self._search(part)
+            if self.error is None and generation == self._generation:
+                self._search(part, generation)
         except BaseException as exc:  # recorded and raised by the caller of `wait`
             with self._lock:
                 self._fail(exc)
@@ -152,7 +159,7 @@ class _RuleSearch:
                 finally:
                     self._done.set()
 
-    def _search(self, part: Slice) -> None:
+    def _search(self, part: Slice, generation: int) -> None:
         request = SearchRequest(
             query=narrowed(self.rule.query, part.clauses),
             from_ms=part.from_ms,
@@ -175,26 +182,73 @@ class _RuleSearch:
         with self._lock:
             self.answered += 1
             self._report()
-        parts = split(part, found, max_parts=max(2, self.budget - self.calls))
+        first = self._root is None
+        if first:
+            self._root = (part, found)
+        elif generation != self._generation:
+            return  # a part of the time cut the search has given up
+        parts = self._split(part, found)
+        tried_time = first or part.density is not None
+        if tried_time and not self.timeless and not is_time_cut(part, parts):
+            # Time cannot separate this rule's issues: the query and states go first.
+            if not first:
+                self._restart_timeless()
+                return
+            self.timeless = True
+            parts = self._split(part, found)
+        self._submit(parts)
+
+    def _split(self, part: Slice, found: list[Issue]) -> list[Slice]:
+        parts = split(
+            part, found, max_parts=max(2, self.budget - self.calls), time_first=not self.timeless
+        )
         if parts is None:
             shared = shared_facets(found)
             where = part.describe() + (f"; all of its issues share {shared}" if shared else "")
             raise TruncatedSelectionError(self.rule.name, str(self.rule.source), where)
-        self._submit(parts)
+        return parts
+
+    def _restart_timeless(self) -> None:
+        """Split the first answer again, by state and query before time.
+
+        A time part that comes back full of issues carried in from before it shows
+        that the rule's issues are long-lived: every other part of the cut holds most
+        of them too, and splitting each by state and query would list them once per
+        part (7,133 searches for 5,000 issues). One split of the whole window by
+        state and query lists each once. The parts of the abandoned cut still queued
+        are never sent; what those already answered is kept (their issues match).
+        """
+        with self._lock:
+            if self.timeless or self._root is None:
+                return
+            self.timeless = True
+            self._generation += 1
+        root, found = self._root
+        self._submit(self._split(root, found))
 
     def _report(self, *, done: bool = False) -> None:
         """Tell the progress hook where the rule stands; called with the lock held (or once
         the rule's last search is over), so a rule's events arrive in order."""
         if self.progress is not None:
             failed = done and self.error is not None
-            self.progress(
-                RuleProgress(self.rule.name, self.answered, len(self.found), done, failed)
+            event = RuleProgress(
+                self.rule.name, self.answered, len(self.found), done, failed, self._pending
             )
+            self.progress(event)
+
+    def cancel(self) -> None:
+        """Search no slice still queued and split no answer again (Ctrl-C)."""
+        with self._lock:
+            self._fail(_Cancelled())
 
     def _fail(self, error: BaseException) -> None:
         """Keep the first error (the lock is held); the slices still queued do nothing."""
         if self.error is None:
             self.error = error
+
+
+class _Cancelled(Exception):
+    """The rule's search was given up (the caller was interrupted)."""
 
 
 class _OverBudget(Exception):
@@ -206,7 +260,7 @@ def select_rules(
     rules: Sequence[Rule],
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     guard: Callable[[int], int] = search_guard,
     progress: ProgressHook | None = None,
 ) -> list[list[Issue] | ReconcilerError]:
@@ -219,9 +273,16 @@ def select_rules(
     """
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         searches = [_RuleSearch(api, rule, pool, guard(rule.window_s), progress) for rule in rules]
-        for search in searches:
-            search.start(now_ms)
-        outcomes = [search.wait() for search in searches]
+        try:
+            for search in searches:
+                search.start(now_ms)
+            outcomes = [search.wait() for search in searches]
+        except BaseException:
+            # Ctrl-C: leaving the pool waits for its queue, so empty it first; only the
+            # searches in flight are then waited for.
+            for search in searches:
+                search.cancel()
+            raise
     results: list[list[Issue] | ReconcilerError] = []
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, ReconcilerError):
@@ -235,7 +296,7 @@ def select_rule(
     rule: Rule,
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     max_searches: int | None = None,
     progress: ProgressHook | None = None,
 ) -> list[Issue]:
@@ -260,7 +321,7 @@ def observe(
     config: Config,
     now_ms: int,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     api_url: str = "",
     ui_host: str | None = None,
     references: Mapping[str, Source] | None = None,
@@ -330,12 +391,17 @@ _Failure = tuple[tuple[int, int], ReconcilerError]  # (order in the config, erro
 def _collect(futures: Sequence[Future[_T]], group: int, errors: list[_Failure]) -> list[_T | None]:
     """Each future's result, or None after recording its error in `errors`."""
     results: list[_T | None] = []
-    for position, future in enumerate(futures):
-        try:
-            results.append(future.result())
-        except ReconcilerError as exc:
-            errors.append(((group, position), exc))
-            results.append(None)
+    try:
+        for position, future in enumerate(futures):
+            try:
+                results.append(future.result())
+            except ReconcilerError as exc:
+                errors.append(((group, position), exc))
+                results.append(None)
+    except BaseException:
+        for future in futures:  # Ctrl-C: the calls not started are not made
+            future.cancel()
+        raise
     return results
 
 
@@ -377,7 +443,7 @@ def resolve_users(
     api: IssueApi,
     config: Config,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     references: Mapping[str, Source] | None = None,
 ) -> dict[str, User]:
     """The active user behind every email or handle the config names (UUIDs need none),

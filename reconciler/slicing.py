@@ -13,7 +13,8 @@ cover it (CONTRACT 4.5). The parts are chosen from what the answer shows:
   halves; one that honours `order_by: FIRST_SEEN` shows the newest issues packed
   together, which measures the density itself.
 - **state**, one per call, when most returned issues are active over the whole
-  slice (no time cut can separate them).
+  slice, or are so long-lived that every time part would begin with most of them
+  already active (no time cut can separate them).
 - **the query**, when time and state cannot: on a per-issue facet whose values the
   returned issues show (`service`, then `@error.type`), one part per value seen
   (`(Q) service:"v"`) and one for the rest (`(Q) -service:"v1" -service:"v2"`), so
@@ -78,23 +79,31 @@ def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def split(part: Slice, found: Sequence[Issue], *, max_parts: int) -> list[Slice] | None:
+def split(
+    part: Slice, found: Sequence[Issue], *, max_parts: int, time_first: bool = True
+) -> list[Slice] | None:
     """Slices that together select what `part` selects, from its full answer `found`.
 
     Returns None when nothing can split it further (see the module docstring).
-    `max_parts` bounds a time cut (the searches the rule may still make).
+    `max_parts` bounds a time cut (the searches the rule may still make); without
+    `time_first`, time is cut only when neither state nor the query can split.
     """
     spanning = sum(1 for issue in found if _spans(issue, part))
     can_cut = part.width_ms > MIN_SLICE_MS and spanning < len(found)
-    if can_cut and spanning < SLICE_TARGET // 2:
-        return _time_parts(part, found, max_parts)
-    if len(part.states) > 1:
-        return [Slice(part.from_ms, part.to_ms, (state,), part.clauses) for state in part.states]
+    by_time = _time_parts(part, found, max_parts) if can_cut else None
+    if by_time is not None and time_first and spanning < SLICE_TARGET // 2:
+        return by_time
+    by_state = _state_parts(part)
     by_facet = _facet_parts(part, found)
-    if by_facet is not None:
-        return by_facet
+    # For a whole window of long-lived issues (not `time_first`) the query goes first:
+    # nine parts at once, each over every state, where one per state would split each
+    # state's issues by the query again.
+    for parts in (by_state, by_facet) if time_first else (by_facet, by_state):
+        if parts is not None:
+            return parts
     if can_cut:
-        return _time_parts(part, found, max_parts)
+        # The last resort, even where the density says time cannot separate them.
+        return by_time or _halves(part)
     return None
 
 
@@ -116,7 +125,26 @@ def _spans(issue: Issue, part: Slice) -> bool:
     return first <= part.from_ms and last >= part.to_ms - 1
 
 
-def _time_parts(part: Slice, found: Sequence[Issue], max_parts: int) -> list[Slice]:
+def _state_parts(part: Slice) -> list[Slice] | None:
+    if len(part.states) < 2:
+        return None
+    return [Slice(part.from_ms, part.to_ms, (state,), part.clauses) for state in part.states]
+
+
+def is_time_cut(part: Slice, parts: Sequence[Slice]) -> bool:
+    """Whether `parts` cut `part` in time (rather than by state or by the query)."""
+    return all(p.states == part.states and p.clauses == part.clauses for p in parts)
+
+
+def _halves(part: Slice) -> list[Slice]:
+    middle = part.from_ms + part.width_ms // 2
+    return [
+        Slice(part.from_ms, middle, part.states, part.clauses),
+        Slice(middle, part.to_ms, part.states, part.clauses),
+    ]
+
+
+def _time_parts(part: Slice, found: Sequence[Issue], max_parts: int) -> list[Slice] | None:
     """Time parts sized by the density the answer shows, from the slice's end backwards.
 
     The answer's issues that start inside the slice show at least that many issues
@@ -125,7 +153,8 @@ def _time_parts(part: Slice, found: Sequence[Issue], max_parts: int) -> list[Sli
     times that stretch; further back the density is a guess, so each part is twice
     as long as the one after it, and a part that comes back full is sized by its own
     answer. A random sample (a server ignoring `order_by`) shows the whole slice,
-    which gives two parts.
+    which gives two parts. None when the issues are so long-lived that time parts
+    would hold mostly the same issues.
     """
     starts = [
         issue.first_seen
@@ -146,6 +175,12 @@ def _time_parts(part: Slice, found: Sequence[Issue], max_parts: int) -> list[Sli
         if issue.first_seen is not None and issue.last_seen is not None
     ]
     carried_ms = max(sum(lengths) / len(lengths), 0.0) if lengths else 0.0
+    if per_ms * carried_ms > SLICE_TARGET / 2:
+        # Little's law: about `per_ms x carried_ms` issues are active at any moment, and
+        # every part holds those it begins with. Past half the target each part is
+        # mostly issues carried in from before it, so a cut would make many parts that
+        # come back full (thousands of one-minute parts for long-lived issues).
+        return None
     step = max(int(SLICE_TARGET / per_ms - carried_ms), MIN_SLICE_MS)
     bounds = [part.to_ms]
     while bounds[-1] > part.from_ms:
@@ -162,10 +197,6 @@ def _time_parts(part: Slice, found: Sequence[Issue], max_parts: int) -> list[Sli
         Slice(start, end, part.states, part.clauses, density=per_ms)
         for start, end in pairwise(bounds)
     ]
-
-
-def _clip(ms: int | None, low: int, high: int, missing: int) -> int:
-    return missing if ms is None else min(max(ms, low), high)
 
 
 def _facet(issue: Issue, key: str) -> str | None:

@@ -25,7 +25,14 @@ from pathlib import Path
 import pytest
 from sandbox_fixtures import NOW_MS, OPEN_ID, make_store
 
-from reconciler.cli.progress import TerminalProgress, progress_display
+from reconciler.cli.progress import (
+    ApplyProgress,
+    StatusLine,
+    TerminalProgress,
+    interrupted_line,
+    progress_display,
+    wants_progress,
+)
 from reconciler.model import (
     Change,
     ChangeResult,
@@ -87,9 +94,10 @@ def status_now(terminal: FakeTerminal) -> str:
     return terminal.getvalue().split(CLEAR)[-1].split("\n")[-1]
 
 
-def _result(n: int, status: ResultStatus) -> ChangeResult:
+def _result(n: int, status: ResultStatus, current: str | None = None) -> ChangeResult:
     change = Change(f"{BULK}{n:012d}", Field.STATE, "OPEN", "IGNORED", Source("t", 1, 1))
-    return ChangeResult(change, status, error="HTTP 500" if status is ResultStatus.FAILED else None)
+    error = "HTTP 500" if status is ResultStatus.FAILED else None
+    return ChangeResult(change, status, current=current, error=error)
 
 
 # ---------------------------------------------------------------- the display
@@ -114,6 +122,14 @@ def test_observing_shows_each_rules_searches_and_issues_then_a_line_per_rule_don
     display(RuleProgress("payments", 1, 1, done=True))
     assert shown_lines(terminal)[-1] == "rule payments: 1 issue in 1 search"
     assert "2 of 2 rules done" in status_now(terminal)
+
+
+def test_deciding_follows_observing_on_the_status_line() -> None:
+    terminal = FakeTerminal()
+    display = TerminalProgress(terminal, Clock(), columns=200)
+    display(RuleProgress("web", 3, 251, done=True))
+    display(Progress("plan", 0, 251))
+    assert status_now(terminal) == "planning: deciding 251 issues observed"
 
 
 def test_a_failed_rule_gets_no_line_of_its_own() -> None:
@@ -143,7 +159,56 @@ def test_a_rate_limit_wait_shows_until_it_is_over() -> None:
     assert "waiting" not in status_now(terminal)
 
 
-def test_apply_counts_on_one_line_with_rate_eta_and_the_wait() -> None:
+def test_a_refresh_counts_a_wait_down_and_never_brings_back_a_removed_line() -> None:
+    terminal, clock = FakeTerminal(), Clock()
+    display = TerminalProgress(terminal, clock, columns=200)
+    display.refresh()
+    assert terminal.getvalue() == ""  # nothing shown yet: nothing to redraw
+    display(RuleProgress("web", 1, 100))
+    display(RateLimitWait(10.0))
+    clock.now += 4
+    display.refresh()
+    assert status_now(terminal).endswith("; waiting 6s for the rate limit")
+    display.clear()
+    shown = terminal.getvalue()
+    display.refresh()
+    assert terminal.getvalue() == shown
+    on_result = display.applying(2)
+    display.refresh()
+    assert terminal.getvalue() == shown  # the apply line appears with its first result
+    clock.now += 1
+    on_result(_result(1, ResultStatus.APPLIED))
+    clock.now += 1
+    display.refresh()
+    assert (
+        status_now(terminal)
+        == "apply: 1/2 changes, 0.5/s, about 2s left; waiting 4s for the rate limit"
+    )
+
+
+def test_the_line_is_redrawn_on_a_timer_until_the_display_ends() -> None:
+    terminal = FakeTerminal()
+    with TerminalProgress(terminal, columns=200, tick=0.001) as display:
+        display(RuleProgress("web", 1, 100))
+        deadline = time.monotonic() + 30
+        while terminal.getvalue().count(CLEAR) < 3 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert terminal.getvalue().count(CLEAR) >= 3
+    ended = terminal.getvalue()
+    time.sleep(0.01)
+    assert terminal.getvalue() == ended and ended.endswith(CLEAR)
+
+
+def test_no_display_on_a_dumb_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    with progress_display("text", FakeTerminal()) as display:
+        assert display is None
+
+
+def test_apply_counts_on_one_line_with_rate_eta_and_the_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
     terminal, clock = FakeTerminal(), Clock()
     display = TerminalProgress(terminal, clock, columns=200)
     on_result = display.applying(4)
@@ -164,6 +229,55 @@ def test_apply_counts_on_one_line_with_rate_eta_and_the_wait() -> None:
         f"failed     {BULK}000000000002 state: OPEN -> IGNORED: HTTP 500"
     ]
     assert status_now(terminal) == "apply: 3/4 changes, 0.6/s, about 2s left"
+
+
+def test_progress_on_a_terminal_is_one_updating_line_plus_failed_and_stale() -> None:
+    terminal = FakeTerminal()
+    assert wants_progress(terminal, "text")
+    assert not wants_progress(terminal, "json")
+    clock = iter(float(t) for t in range(100))
+    status = StatusLine(terminal, clock=lambda: next(clock))
+    progress = ApplyProgress(status, 3, clock=lambda: next(clock))
+    progress(_result(1, ResultStatus.APPLIED))
+    progress(_result(2, ResultStatus.STALE, current="RESOLVED"))
+    progress(_result(3, ResultStatus.APPLIED))
+    status.close()
+    shown = terminal.getvalue()
+    own_lines = [line.split("\x1b[K")[-1] for line in shown.split("\n")[:-1]]
+    assert own_lines == [
+        "stale      5e1f0000-0000-4000-8000-000000000002 state: OPEN -> IGNORED (now RESOLVED)"
+    ]
+    assert "\rapply: 1/3 changes" in shown.replace("\x1b[K", "")
+    assert "apply: 3/3 changes" in shown
+    assert "left" in shown  # an ETA while changes remain
+    assert shown.endswith("\r\x1b[K")  # the status line is cleared at the end
+
+
+def test_the_interrupted_line_says_what_was_sent_and_what_to_run() -> None:
+    assert interrupted_line(3, 37, "reconciler apply --plan p.json") == (
+        "Interrupted: 3 writes sent, 37 changes not attempted. Run `reconciler apply "
+        "--plan p.json` to finish: it sends only what is still needed."
+    )
+
+
+def test_failed_and_stale_lines_are_coloured_unless_no_color(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = FakeTerminal()
+    TerminalProgress(terminal, Clock(), columns=200).applying(2)(_result(1, ResultStatus.FAILED))
+    assert shown_lines(terminal)[0].startswith("\x1b[31mfailed")
+    monkeypatch.setenv("NO_COLOR", "1")
+    terminal = FakeTerminal()
+    TerminalProgress(terminal, Clock(), columns=200).applying(2)(_result(1, ResultStatus.STALE))
+    assert shown_lines(terminal)[0].startswith("stale ")
+
+
+def test_a_rule_still_searching_shows_the_searches_to_go() -> None:
+    terminal = FakeTerminal()
+    display = TerminalProgress(terminal, Clock(), columns=200)
+    display(RuleProgress("web", 12, 1_140, pending=9))
+    assert status_now(terminal).endswith("; web: 12 searches (9 to go), 1,140 issues")
 
 
 def test_the_status_line_is_cut_to_the_terminal_width() -> None:
@@ -240,17 +354,20 @@ def on_terminal(
     *,
     stdout_too: bool = True,
     meanwhile: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    answer: tuple[str, str] | None = None,
 ) -> Run:
     """`reconciler ARGS...` with stderr (and stdout, unless `stdout_too` is False) on a
-    pseudo-terminal 200 columns wide; `meanwhile` runs while it does."""
+    pseudo-terminal 200 columns wide; `meanwhile` runs while it does. With `answer`
+    (prompt, reply), stdin is the terminal too, and the reply is typed once the prompt
+    shows."""
     env = {**os.environ, **KEYS, "DD_API_URL": sandbox.url, "PYTHONPATH": str(ROOT)}
-    env["NO_COLOR"] = "1"
+    env.update(NO_COLOR="1", TERM="xterm")
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
     try:
         process = subprocess.Popen(
             [sys.executable, "-m", "reconciler", *args],
-            stdin=subprocess.DEVNULL,
+            stdin=slave if answer is not None else subprocess.DEVNULL,
             stdout=slave if stdout_too else subprocess.PIPE,
             stderr=slave,
             env=env,
@@ -264,6 +381,12 @@ def on_terminal(
     try:
         if meanwhile is not None:
             meanwhile(process)
+        if answer is not None:
+            prompt, reply = answer
+            deadline = time.monotonic() + 60
+            while prompt.encode() not in b"".join(received) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.write(master, reply.encode() + b"\n")
         stdout = process.stdout.read() if process.stdout is not None else b""
         code = process.wait(timeout=120)
     finally:
@@ -423,6 +546,16 @@ def test_a_rate_limit_wait_shows_on_the_apply_line(config: Path) -> None:
     assert "Apply: 25 applied, 0 failed, 0 stale, 0 skipped." in run.terminal
 
 
+def test_the_confirmation_prompt_is_left_alone_by_the_status_line(config: Path) -> None:
+    with serve_in_thread(bulk_store(10), Knobs()) as sandbox:
+        prompt = "Apply these 21 changes? Only 'yes' will be accepted: "
+        run = on_terminal(["apply", str(config)], sandbox, answer=(prompt, "yes"))
+    assert run.code == 0, run.terminal
+    # The plan, the prompt and the typed answer (echoed), with nothing drawn between.
+    assert f"conflicts.\n{prompt}yes\n{CLEAR}apply: " in run.terminal
+    assert run.terminal.endswith("Apply: 21 applied, 0 failed, 0 stale, 0 skipped.\n")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_an_interrupted_apply_on_a_terminal_ends_with_one_line(
     config: Path, signum: signal.Signals
@@ -449,3 +582,27 @@ def test_an_interrupted_apply_on_a_terminal_ends_with_one_line(
         f"Run `reconciler apply {config}` to finish: it sends only what is still needed."
     )
     assert "skipped" not in after_plan and "Traceback" not in run.terminal
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_plan_on_a_terminal_stops_searching_and_ends_with_one_line(
+    config: Path, signum: signal.Signals
+) -> None:
+    store = bulk_store(3000)  # many searches, each answered slowly
+    at_signal: list[int] = []
+
+    def interrupt(process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + 60
+        while store.request_count("POST") < 12 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        at_signal.append(store.request_count())
+        process.send_signal(signum)
+
+    with serve_in_thread(store, Knobs(latency_ms=100)) as sandbox:
+        run = on_terminal(["plan", str(config)], sandbox, meanwhile=interrupt)
+        after = store.request_count() - at_signal[0]
+    assert run.code == 130, run.terminal
+    assert run.terminal.endswith("Interrupted.\n") and "Traceback" not in run.terminal
+    # The status line was removed first: nothing of it is left on the last line.
+    assert run.terminal.split("\n")[-2].split(CLEAR)[-1] == "Interrupted."
+    assert after <= 8  # at most those in flight (--parallelism 4), none of those queued

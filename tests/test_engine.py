@@ -175,11 +175,13 @@ def test_plan_reports_each_rules_searches_and_issues_then_the_pins_fetched() -> 
     assert big[0] == RuleProgress("big", 0, 0) and small[0] == RuleProgress("small", 0, 0)
     assert [e.searches for e in big] == [*range(len(big) - 1), len(big) - 2]
     assert [e.done for e in big] == [False] * (len(big) - 1) + [True]
+    assert all(e.pending > 0 for e in big[1:-1])  # the search answered is still counted
     assert big[-1] == RuleProgress("big", searches // 2, 250, done=True)
     assert small[-1] == RuleProgress("small", searches // 2, 250, done=True)
     assert big[-1].searches > 1
     assert [e.issues for e in big] == sorted(e.issues for e in big)
     assert [e for e in events if isinstance(e, PinProgress)] == [PinProgress(1, 1)]
+    assert events[-1] == Progress("plan", 0, 251)  # then deciding what was observed
 
 
 def test_a_failed_rule_ends_with_a_failed_progress_event() -> None:
@@ -204,3 +206,43 @@ def test_a_reports_scope_is_shown_as_the_scope_in_progress() -> None:
 def test_connection_names_the_ui_host_of_the_site() -> None:
     assert Connection(site="datadoghq.eu", env={}).ui_host == "app.datadoghq.eu"
     assert Connection(api_url="http://127.0.0.1:9", env={}).ui_host is None
+
+
+# Plans in a fresh interpreter whose search waits (up to 10 s) for DeepDiff to be loaded
+# by someone else; prints whether it was, then whether the plan came out right.
+PLAN_WHILE_SEARCHING = """
+import sys, time
+sys.path.insert(0, "tests")
+from fakes import FakeIssueApi
+from test_engine import config, engine, live, rule
+from reconciler.model import State
+
+seen = []
+
+def hook(method, key):
+    if method == "search":
+        deadline = time.monotonic() + 10
+        while "deepdiff" not in sys.modules and time.monotonic() < deadline:
+            time.sleep(0.005)
+        seen.append("deepdiff" in sys.modules)
+
+api = FakeIssueApi([live(1)], hook=hook)
+plan = engine(api).plan(config(rule("quiet", state=State.IGNORED)))
+print(seen, [(c.issue_id, c.after) for c in plan.changes])
+"""
+
+
+def test_the_diff_engine_loads_while_the_searches_wait_on_the_network() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    ran = subprocess.run(
+        [sys.executable, "-c", PLAN_WHILE_SEARCHING],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
+    assert ran.stdout.strip() == f"[True] [('{uid(1)}', 'IGNORED')]"

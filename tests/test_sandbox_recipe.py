@@ -7,6 +7,7 @@ commands run through the CLI in this process.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -92,3 +93,25 @@ def test_the_big_org_recipe_plans_applies_and_persists(
     with _serving(tmp_path / "org.json") as url:
         restarted = _run(f"plan --detailed-exitcode {examples}", url)
         assert restarted.exit_code == 0, restarted.output
+
+
+def test_import_of_everything_on_the_big_org_lists_every_issue_in_the_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its issues live for weeks, thousands active at once: no time cut separates them,
+    # so the query is split (this used to fail at the search guard).
+    monkeypatch.chdir(tmp_path)
+    assert _run(GENERATE).exit_code == 0
+    with _serving(tmp_path / "org.json") as url:
+        imported = _run("import --query * --persona ALL --out all.yaml", url)
+    assert imported.exit_code == 0, imported.output
+    document = json.loads((tmp_path / "org.json").read_text())
+    window_start = -30 * 24 * 60
+    in_window = {
+        issue["id"]
+        for issue in document["issues"]
+        if int(issue["last_seen"].rstrip("m")) >= window_start
+    }
+    pinned = set(re.findall(r"^  ([0-9a-f-]{36}):", (tmp_path / "all.yaml").read_text(), re.M))
+    assert pinned == in_window
+    assert f"Wrote {len(in_window)} pins" in imported.output

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -360,3 +363,27 @@ def test_a_progress_hook_that_fails_at_the_end_is_raised_not_waited_for() -> Non
 
     with pytest.raises(RuntimeError, match="a bug in the display"):
         select_rule(FakeIssueApi([issue(1, NOW - DAY_MS)]), rule(), NOW, progress=hook)
+
+
+def test_an_interrupt_leaves_the_slices_still_queued_unsearched() -> None:
+    # 400 issues: the first answer's parts each hold fewer than 100, so none splits again.
+    issues = spread(400, NOW - 21 * DAY_MS, 75 * MINUTE_MS)
+    whole = FakeIssueApi(issues)
+    assert len(select_rule(whole, rule(), NOW, parallelism=1)) == 400
+    needed = len(searches(whole))
+    made = 0
+
+    def ctrl_c_during_the_second_search(method: str, key: str) -> None:
+        nonlocal made
+        made += 1  # one worker: no lock needed
+        if made == 2:
+            main = threading.main_thread().ident
+            assert main is not None
+            signal.pthread_kill(main, signal.SIGINT)
+            time.sleep(0.2)  # the main thread takes the interrupt while this one is in flight
+
+    api = FakeIssueApi(issues, hook=ctrl_c_during_the_second_search)
+    with pytest.raises(KeyboardInterrupt):
+        select_rule(api, rule(), NOW, parallelism=1)
+    # The search in flight finishes; the parts queued behind it are never sent.
+    assert needed > 3 and len(searches(api)) == 2

@@ -236,17 +236,76 @@ def test_a_hot_set_identical_in_every_facet_fails_clearly_with_no_write() -> Non
     assert api.writes() == []
 
 
-def test_states_are_split_before_the_query() -> None:
+def test_once_time_cannot_separate_the_query_is_split_before_the_states() -> None:
     issues = hot_issues(120, ["a", "b"], ["E"])
     issues += [
-        Issue(uid(900 + n), State.ACKNOWLEDGED, service="a", first_seen=0, last_seen=NOW)
+        Issue(
+            uid(900 + n),
+            State.ACKNOWLEDGED,
+            service="a",
+            error_type="E",
+            first_seen=0,
+            last_seen=NOW,
+        )
         for n in range(50)
     ]
     api = NewestFirstApi(issues, predicate=query_predicate)
     found = select_rule(api, make_rule(states=(State.OPEN, State.ACKNOWLEDGED)), NOW)
     assert len(found) == 170
-    second = searches(api)[1:3]
-    assert {r.states for r in second} == {(State.OPEN,), (State.ACKNOWLEDGED,)}
+    # The query's parts each keep both states; service a (110 issues) is then split
+    # by state, since its issues share every facet.
+    both = [r.query for r in searches(api) if len(r.states) == 2]
+    assert sorted(both) == sorted(["*", 'service:"a"', 'service:"b"', '-service:"a" -service:"b"'])
+    by_state = [r for r in searches(api) if r.query == 'service:"a"' and len(r.states) == 1]
+    assert {r.states for r in by_state} == {(State.OPEN,), (State.ACKNOWLEDGED,)}
+
+
+def long_lived_issues(count: int, services: int, seed: int = 5) -> list[Issue]:
+    """Issues over `services` services and three states, each active for 5 to 25 of the
+    window's 30 days, starting anywhere from 60 days back: hundreds active at once,
+    the newest few short-lived (what a generated 5,000-issue org looks like)."""
+    rng = random.Random(seed)
+    states = (State.OPEN, State.ACKNOWLEDGED, State.RESOLVED)
+    issues = []
+    for n in range(count):
+        first = NOW - int(rng.uniform(0, 60 * DAY_MS))
+        last = min(NOW - 1, first + int(rng.uniform(5, 25) * DAY_MS))
+        if last < NOW - WINDOW_S * 1000:
+            last = NOW - WINDOW_S * 1000 + int(rng.uniform(0, DAY_MS))
+        issues.append(
+            Issue(
+                uid(n),
+                states[n % 3],
+                service=f"svc-{n % services}",
+                error_type=f"E{n % 7}",
+                first_seen=first,
+                last_seen=last,
+            )
+        )
+    return issues
+
+
+def test_long_lived_issues_are_split_by_the_query_once_time_shows_it_cannot() -> None:
+    issues = long_lived_issues(3_000, services=40)
+    api = NewestFirstApi(issues, predicate=query_predicate)
+    rule = make_rule(states=(State.OPEN, State.ACKNOWLEDGED, State.RESOLVED))
+    found = select_rule(api, rule, NOW, parallelism=4)
+    assert {i.id for i in found} == {i.id for i in issues}
+    # Time parts each hold most of the same issues; splitting every part by the query
+    # took thousands of searches. One split of the window by the query lists each once.
+    made = searches(api)
+    assert len(made) <= 3 * math.ceil(3_000 / SEARCH_CAP) + 40
+    assert any('-service:"' in r.query for r in made)
+
+
+def test_without_time_first_the_query_is_split_before_the_states() -> None:
+    whole = Slice(NOW - 30 * DAY_MS, NOW, (State.OPEN, State.RESOLVED))
+    found = hot_issues(SEARCH_CAP, [f"svc-{n}" for n in range(12)], ["E"])
+    by_state = split(whole, found, max_parts=100, time_first=True)
+    by_query = split(whole, found, max_parts=100, time_first=False)
+    assert by_state is not None and by_query is not None
+    assert all(len(p.states) == 1 and not p.clauses for p in by_state)
+    assert all(p.states == whole.states and p.clauses for p in by_query)
 
 
 AWKWARD = ["web api", 'say "hi"', "C:\\dir\\", "k:v", "*", "a?b", "-x", "(p)", "OR", "é ü"]

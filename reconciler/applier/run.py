@@ -18,7 +18,15 @@ from typing import TypeVar
 
 from reconciler.applier.cancel import Cancellation
 from reconciler.applier.writer import IssueWriter, Recorder
-from reconciler.model import Change, ChangeResult, Field, IssueApi, Plan, ResultStatus
+from reconciler.model import (
+    DEFAULT_PARALLELISM,
+    Change,
+    ChangeResult,
+    Field,
+    IssueApi,
+    Plan,
+    ResultStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +63,7 @@ def apply_plan(
     plan: Plan,
     api: IssueApi,
     *,
-    parallelism: int = 4,
+    parallelism: int = DEFAULT_PARALLELISM,
     recheck: bool = False,
     on_result: ResultCallback | None = None,
     cancellation: Cancellation | None = None,

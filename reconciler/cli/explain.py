@@ -8,6 +8,7 @@ import click
 
 from reconciler.cli.options import config_paths, connection_options, parallelism_option
 from reconciler.cli.progress import progress_display
+from reconciler.cli.signals import sigterm_as_interrupt
 from reconciler.config import load_config
 from reconciler.engine import Connection, connect
 from reconciler.errors import IssueNotFoundError
@@ -35,6 +36,7 @@ def explain(
         raise IssueNotFoundError(issue_id, "is not an issue id (a UUID)")
     config = load_config(paths)
     with (
+        sigterm_as_interrupt(),
         progress_display(fmt) as display,
         connect(Connection(site, api_url), parallelism=parallelism, progress=display) as engine,
     ):

@@ -10,6 +10,7 @@ import click
 from reconciler.cli.options import connection_options
 from reconciler.cli.output import check_output, is_stdout, write_whole
 from reconciler.cli.progress import progress_display
+from reconciler.cli.signals import sigterm_as_interrupt
 from reconciler.config import parse_duration
 from reconciler.engine import Connection, connect
 from reconciler.errors import DurationError
@@ -62,6 +63,7 @@ def import_(
         persona=Persona(persona) if persona else None,
     )
     with (
+        sigterm_as_interrupt(),
         progress_display("text") as display,
         connect(Connection(site, api_url), progress=display) as engine,
     ):

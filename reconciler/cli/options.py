@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.model import DEFAULT_PARALLELISM
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("text", "json", "markdown")
@@ -37,7 +39,7 @@ def parallelism_option(func: F) -> F:
     return click.option(
         "--parallelism",
         type=click.IntRange(1, 64),
-        default=4,
+        default=DEFAULT_PARALLELISM,
         show_default=True,
         help="Requests in flight at once.",
     )(func)

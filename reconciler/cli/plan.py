@@ -20,6 +20,7 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.output import check_output, is_stdout, write_whole
 from reconciler.cli.progress import progress_display
+from reconciler.cli.signals import sigterm_as_interrupt
 from reconciler.config import load_config
 from reconciler.engine import Connection, connect
 from reconciler.model import Plan
@@ -168,6 +169,7 @@ def plan(
     check_targets(config, targets)
     check_output(out, "--out")
     with (
+        sigterm_as_interrupt(),
         progress_display(fmt) as display,
         connect(Connection(site, api_url), parallelism=parallelism, progress=display) as engine,
     ):

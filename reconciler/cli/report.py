@@ -9,6 +9,7 @@ import click
 
 from reconciler.cli.options import config_paths, connection_options, parallelism_option
 from reconciler.cli.progress import progress_display
+from reconciler.cli.signals import sigterm_as_interrupt
 from reconciler.config import load_config, parse_duration
 from reconciler.engine import Connection, connect
 from reconciler.errors import CoverageError, DurationError, QuerySyntaxError
@@ -83,6 +84,7 @@ def report(
         raise click.BadParameter(str(exc), param_hint=name) from exc
     scope = Scope(query, window if window is not None else duration_text(window_s), window_s)
     with (
+        sigterm_as_interrupt(),
         progress_display(fmt) as display,
         connect(Connection(site, api_url), parallelism=parallelism, progress=display) as engine,
     ):

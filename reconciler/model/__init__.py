@@ -4,7 +4,8 @@ Everything here is a frozen dataclass or an enum; nothing talks to the network
 or the disk. `IssueApi` is the one seam through which selection and the applier
 reach Datadog (the real client, or a fake in tests).
 
-- `enums`: the enumerations, a rule's default `from_states`, `SEARCH_CAP`, `is_uuid`.
+- `enums`: the enumerations, a rule's default `from_states`, `SEARCH_CAP`, `DEFAULT_PARALLELISM`,
+  `is_uuid`.
 - `live`: what Datadog reports (`Issue`, `IssueSummary`, `User`, `Regression`),
   `SearchRequest`, the `IssueApi` protocol and `Observed` (with its users and
   missing pins).
@@ -30,6 +31,7 @@ from reconciler.model.decision import Decision, Decisions, Hold, IssueDecision, 
 from reconciler.model.desired import Assignee, Config, Pin, Rule, Source
 from reconciler.model.enums import (
     DEFAULT_FROM_STATES,
+    DEFAULT_PARALLELISM,
     PERSONA_PLATFORMS,
     SEARCH_CAP,
     AssignPolicy,
@@ -84,6 +86,7 @@ from reconciler.model.samples import ConfigTest, Expectation, SampleIssue, UserR
 
 __all__ = [
     "DEFAULT_FROM_STATES",
+    "DEFAULT_PARALLELISM",
     "PERSONA_PLATFORMS",
     "SEARCH_CAP",
     "AssignPolicy",

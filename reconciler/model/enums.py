@@ -82,6 +82,10 @@ def in_persona(platform: str | None, persona: Persona) -> bool:
 
 
 SEARCH_CAP = 100  # the search endpoint returns at most this many issues, with no cursor
+# Requests in flight at once (`--parallelism`): the fewest with which a plan inside the
+# default `max_changes` applies in about ten round trips; measured by
+# benchmarks/apply_vs_official.py (README, Benchmarks).
+DEFAULT_PARALLELISM = 10
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 

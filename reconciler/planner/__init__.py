@@ -18,10 +18,19 @@ from collections.abc import Collection
 from reconciler.model import Config, Decisions, Observed, Plan
 from reconciler.planner.decide import decide
 from reconciler.planner.diff import diff, iso_utc
+from reconciler.planner.diff import preload as preload_diff
 from reconciler.planner.explain import explain_issue
 from reconciler.planner.targets import check_targets
 
-__all__ = ["build_plan", "check_targets", "decide", "diff", "explain_issue", "iso_utc"]
+__all__ = [
+    "build_plan",
+    "check_targets",
+    "decide",
+    "diff",
+    "explain_issue",
+    "iso_utc",
+    "preload_diff",
+]
 
 
 def build_plan(
