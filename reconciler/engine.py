@@ -26,6 +26,7 @@ from pathlib import Path
 
 from reconciler import client
 from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
+from reconciler.collector import few_collections
 from reconciler.errors import IssueNotFoundError, NotFoundError
 from reconciler.joint import Joint, joint
 from reconciler.model import (
@@ -155,12 +156,13 @@ class Engine:
         check_tests(config)
         check_targets(config, targets)
         now = self.clock()
-        observed = self.observe(config, now)
-        self._planning(observed)
-        if not allow_missing_pins:
-            observed.raise_if_missing_pins()
-        decisions = decide(config, observed, now)
-        return Planned(diff(decisions, observed, targets=targets), decisions, observed)
+        with few_collections():
+            observed = self.observe(config, now)
+            self._planning(observed)
+            if not allow_missing_pins:
+                observed.raise_if_missing_pins()
+            decisions = decide(config, observed, now)
+            return Planned(diff(decisions, observed, targets=targets), decisions, observed)
 
     def plan_with_base(
         self, config: Config, base: Config, *, targets: Collection[str] = ()
@@ -175,6 +177,12 @@ class Engine:
         check_tests(config)
         check_targets(config, targets)
         now = self.clock()
+        with few_collections():
+            return self._plan_with_base(config, base, targets, now)
+
+    def _plan_with_base(
+        self, config: Config, base: Config, targets: Collection[str], now: int
+    ) -> Planned:
         shared = joint([config, base])
         everything = self._observe_joint(shared, now)
         self._planning(everything)
@@ -201,14 +209,15 @@ class Engine:
         now = self.clock()
         rule = scope.rule()
         shared = joint([config], [rule])
-        everything = self._observe_joint(shared, now)
-        self._planning(everything)
-        observed = shared.view(everything, 0)
-        decisions = decide(config, observed, now)
-        plan = diff(decisions, observed)
-        return build_report(
-            scope, shared.selection(everything, rule.name), plan, decisions, observed
-        )
+        with few_collections():
+            everything = self._observe_joint(shared, now)
+            self._planning(everything)
+            observed = shared.view(everything, 0)
+            decisions = decide(config, observed, now)
+            plan = diff(decisions, observed)
+            return build_report(
+                scope, shared.selection(everything, rule.name), plan, decisions, observed
+            )
 
     def _planning(self, observed: Observed) -> None:
         """Tell the progress hook that observing is over and deciding begins."""
