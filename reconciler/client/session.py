@@ -264,7 +264,8 @@ class Session:
                 break
             chunks.append(chunk)
         reason = self.redact.short(response.reason_phrase or "")
-        return Answer(response.status_code, response.headers, b"".join(chunks), reason)
+        body = self.redact.body(b"".join(chunks))
+        return Answer(response.status_code, response.headers, body, reason)
 
     def _late(self) -> str:
         return f"no complete answer within the {self._deadline:g} s deadline"
