@@ -26,6 +26,7 @@ from pathlib import Path
 
 from reconciler import client
 from reconciler.applier import ApplyOutcome, ResultCallback, apply_plan
+from reconciler.collector import few_collections
 from reconciler.errors import IssueNotFoundError, NotFoundError
 from reconciler.joint import Joint, joint
 from reconciler.model import (
@@ -155,11 +156,13 @@ class Engine:
         check_tests(config)
         check_targets(config, targets)
         now = self.clock()
-        observed = self.observe(config, now)
-        if not allow_missing_pins:
-            observed.raise_if_missing_pins()
-        decisions = decide(config, observed, now)
-        return Planned(diff(decisions, observed, targets=targets), decisions, observed)
+        with few_collections():
+            observed = self.observe(config, now)
+            self._planning(observed)
+            if not allow_missing_pins:
+                observed.raise_if_missing_pins()
+            decisions = decide(config, observed, now)
+            return Planned(diff(decisions, observed, targets=targets), decisions, observed)
 
     def plan_with_base(
         self, config: Config, base: Config, *, targets: Collection[str] = ()
@@ -174,8 +177,15 @@ class Engine:
         check_tests(config)
         check_targets(config, targets)
         now = self.clock()
+        with few_collections():
+            return self._plan_with_base(config, base, targets, now)
+
+    def _plan_with_base(
+        self, config: Config, base: Config, targets: Collection[str], now: int
+    ) -> Planned:
         shared = joint([config, base])
         everything = self._observe_joint(shared, now)
+        self._planning(everything)
         observed = shared.view(everything, 0)
         observed.raise_if_missing_pins()
         base_observed = shared.view(everything, 1)
@@ -199,13 +209,20 @@ class Engine:
         now = self.clock()
         rule = scope.rule()
         shared = joint([config], [rule])
-        everything = self._observe_joint(shared, now)
-        observed = shared.view(everything, 0)
-        decisions = decide(config, observed, now)
-        plan = diff(decisions, observed)
-        return build_report(
-            scope, shared.selection(everything, rule.name), plan, decisions, observed
-        )
+        with few_collections():
+            everything = self._observe_joint(shared, now)
+            self._planning(everything)
+            observed = shared.view(everything, 0)
+            decisions = decide(config, observed, now)
+            plan = diff(decisions, observed)
+            return build_report(
+                scope, shared.selection(everything, rule.name), plan, decisions, observed
+            )
+
+    def _planning(self, observed: Observed) -> None:
+        """Tell the progress hook that observing is over and deciding begins."""
+        if self.progress is not None:
+            self.progress(Progress("plan", 0, len(observed.issues)))
 
     def _observe_joint(self, shared: Joint, now_ms: int) -> Observed:
         preload_diff()
@@ -315,6 +332,13 @@ def _renaming(progress: ProgressHook, names: Mapping[str, str]) -> ProgressHook:
     return renamed
 
 
+def _waits(progress: ProgressHook) -> Callable[[float], None]:
+    def on_wait(seconds: float) -> None:
+        progress(RateLimitWait(seconds))
+
+    return on_wait
+
+
 @contextmanager
 def connect(
     connection: Connection,
@@ -331,13 +355,7 @@ def connect(
     credentials = client.Credentials.from_env(connection.env)
     url = connection.url
     ui_host = connection.ui_host
-    on_wait = None
-    if progress is not None:
-        hook = progress
-
-        def on_wait(seconds: float) -> None:
-            hook(RateLimitWait(seconds))
-
+    on_wait = None if progress is None else _waits(progress)
     # The package loads httpx only on first use of the client class, here.
     with client.DatadogClient(url, credentials, on_wait=on_wait) as api:
         yield Engine(

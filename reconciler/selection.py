@@ -10,16 +10,16 @@ as its answer is in, never waited for by a thread of the pool.
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, runtime_checkable
 
+from reconciler.collector import few_collections
 from reconciler.errors import (
     NotFoundError,
     PinNotFoundError,
@@ -231,9 +231,10 @@ class _RuleSearch:
         the rule's last search is over), so a rule's events arrive in order."""
         if self.progress is not None:
             failed = done and self.error is not None
-            self.progress(
-                RuleProgress(self.rule.name, self.answered, len(self.found), done, failed)
+            event = RuleProgress(
+                self.rule.name, self.answered, len(self.found), done, failed, self._pending
             )
+            self.progress(event)
 
     def cancel(self) -> None:
         """Search no slice still queued and split no answer again (Ctrl-C)."""
@@ -252,25 +253,6 @@ class _Cancelled(Exception):
 
 class _OverBudget(Exception):
     """A split needed more searches than the rule's guard allows (reported by `wait`)."""
-
-
-@contextmanager
-def _few_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while observing, then set what it kept aside.
-
-    Observing allocates an object graph as big as the org (100,000 issues: ~1.5 million
-    objects) that lives for the whole plan and holds no cycle, yet the collector
-    re-scans it as it grows: ~30% of a plan's CPU. Its objects are moved out of the
-    collector's generations (`gc.freeze`) so the planner's collections skip them;
-    reference counting still frees them as usual.
-    """
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.freeze()
 
 
 def select_rules(
@@ -362,7 +344,7 @@ def observe(
     missing: list[Pin] = []
     missing_errors: list[_Failure] = []
     with (
-        _few_collections(),
+        few_collections(),
         parsing_once(api),
         ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool,
     ):

@@ -20,13 +20,9 @@ from click.testing import CliRunner, Result
 from sandbox_fixtures import ALICE, NOW_MS, OPEN_ID, make_store
 
 from reconciler.cli import cli
-from reconciler.cli.progress import ApplyProgress, StatusLine, interrupted_line, wants_progress
+from reconciler.cli.progress import wants_progress
 from reconciler.model import (
     Change,
-    ChangeResult,
-    Field,
-    ResultStatus,
-    Source,
     State,
     plan_checksum,
 )
@@ -238,40 +234,6 @@ def test_sigterm_mid_apply_exits_130_with_results_matching_the_server(tmp_path: 
 # ---------------------------------------------------------------- progress
 
 
-class FakeTerminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def _result(n: int, status: ResultStatus, current: str | None = None) -> ChangeResult:
-    change = Change(
-        f"0a1b2c3d-0000-4000-8000-{n:012d}", Field.STATE, "OPEN", "IGNORED", Source("t", 1, 1)
-    )
-    return ChangeResult(change, status, current=current)
-
-
-def test_progress_on_a_terminal_is_one_updating_line_plus_failed_and_stale() -> None:
-    terminal = FakeTerminal()
-    assert wants_progress(terminal, "text")
-    assert not wants_progress(terminal, "json")
-    clock = iter(float(t) for t in range(100))
-    status = StatusLine(terminal, clock=lambda: next(clock))
-    progress = ApplyProgress(status, 3, clock=lambda: next(clock))
-    progress(_result(1, ResultStatus.APPLIED))
-    progress(_result(2, ResultStatus.STALE, current="RESOLVED"))
-    progress(_result(3, ResultStatus.APPLIED))
-    status.close()
-    shown = terminal.getvalue()
-    own_lines = [line.split("\x1b[K")[-1] for line in shown.split("\n")[:-1]]
-    assert own_lines == [
-        "stale      0a1b2c3d-0000-4000-8000-000000000002 state: OPEN -> IGNORED (now RESOLVED)"
-    ]
-    assert "\rapply: 1/3 changes" in shown.replace("\x1b[K", "")
-    assert "apply: 3/3 changes" in shown
-    assert "left" in shown  # an ETA while changes remain
-    assert shown.endswith("\r\x1b[K")  # the status line is cleared at the end
-
-
 def test_no_progress_when_piped(tmp_path: Path, env: dict[str, str]) -> None:
     assert not wants_progress(io.StringIO(), "text")
     result = run(["apply", "--auto-approve", str(config_file(tmp_path))], env)
@@ -279,10 +241,3 @@ def test_no_progress_when_piped(tmp_path: Path, env: dict[str, str]) -> None:
     assert "\r" not in result.stderr and "apply: " not in result.stderr
     # Each change is printed once, as a result line.
     assert result.stdout.count(f"applied    {OPEN_ID}") == 2
-
-
-def test_the_interrupted_line_says_what_was_sent_and_what_to_run() -> None:
-    assert interrupted_line(3, 37, "reconciler apply --plan p.json") == (
-        "Interrupted: 3 writes sent, 37 changes not attempted. Run `reconciler apply "
-        "--plan p.json` to finish: it sends only what is still needed."
-    )

@@ -25,7 +25,14 @@ from pathlib import Path
 import pytest
 from sandbox_fixtures import NOW_MS, OPEN_ID, make_store
 
-from reconciler.cli.progress import TerminalProgress, progress_display
+from reconciler.cli.progress import (
+    ApplyProgress,
+    StatusLine,
+    TerminalProgress,
+    interrupted_line,
+    progress_display,
+    wants_progress,
+)
 from reconciler.model import (
     Change,
     ChangeResult,
@@ -87,9 +94,10 @@ def status_now(terminal: FakeTerminal) -> str:
     return terminal.getvalue().split(CLEAR)[-1].split("\n")[-1]
 
 
-def _result(n: int, status: ResultStatus) -> ChangeResult:
+def _result(n: int, status: ResultStatus, current: str | None = None) -> ChangeResult:
     change = Change(f"{BULK}{n:012d}", Field.STATE, "OPEN", "IGNORED", Source("t", 1, 1))
-    return ChangeResult(change, status, error="HTTP 500" if status is ResultStatus.FAILED else None)
+    error = "HTTP 500" if status is ResultStatus.FAILED else None
+    return ChangeResult(change, status, current=current, error=error)
 
 
 # ---------------------------------------------------------------- the display
@@ -114,6 +122,14 @@ def test_observing_shows_each_rules_searches_and_issues_then_a_line_per_rule_don
     display(RuleProgress("payments", 1, 1, done=True))
     assert shown_lines(terminal)[-1] == "rule payments: 1 issue in 1 search"
     assert "2 of 2 rules done" in status_now(terminal)
+
+
+def test_deciding_follows_observing_on_the_status_line() -> None:
+    terminal = FakeTerminal()
+    display = TerminalProgress(terminal, Clock(), columns=200)
+    display(RuleProgress("web", 3, 251, done=True))
+    display(Progress("plan", 0, 251))
+    assert status_now(terminal) == "planning: deciding 251 issues observed"
 
 
 def test_a_failed_rule_gets_no_line_of_its_own() -> None:
@@ -189,7 +205,10 @@ def test_no_display_on_a_dumb_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
         assert display is None
 
 
-def test_apply_counts_on_one_line_with_rate_eta_and_the_wait() -> None:
+def test_apply_counts_on_one_line_with_rate_eta_and_the_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
     terminal, clock = FakeTerminal(), Clock()
     display = TerminalProgress(terminal, clock, columns=200)
     on_result = display.applying(4)
@@ -210,6 +229,55 @@ def test_apply_counts_on_one_line_with_rate_eta_and_the_wait() -> None:
         f"failed     {BULK}000000000002 state: OPEN -> IGNORED: HTTP 500"
     ]
     assert status_now(terminal) == "apply: 3/4 changes, 0.6/s, about 2s left"
+
+
+def test_progress_on_a_terminal_is_one_updating_line_plus_failed_and_stale() -> None:
+    terminal = FakeTerminal()
+    assert wants_progress(terminal, "text")
+    assert not wants_progress(terminal, "json")
+    clock = iter(float(t) for t in range(100))
+    status = StatusLine(terminal, clock=lambda: next(clock))
+    progress = ApplyProgress(status, 3, clock=lambda: next(clock))
+    progress(_result(1, ResultStatus.APPLIED))
+    progress(_result(2, ResultStatus.STALE, current="RESOLVED"))
+    progress(_result(3, ResultStatus.APPLIED))
+    status.close()
+    shown = terminal.getvalue()
+    own_lines = [line.split("\x1b[K")[-1] for line in shown.split("\n")[:-1]]
+    assert own_lines == [
+        "stale      5e1f0000-0000-4000-8000-000000000002 state: OPEN -> IGNORED (now RESOLVED)"
+    ]
+    assert "\rapply: 1/3 changes" in shown.replace("\x1b[K", "")
+    assert "apply: 3/3 changes" in shown
+    assert "left" in shown  # an ETA while changes remain
+    assert shown.endswith("\r\x1b[K")  # the status line is cleared at the end
+
+
+def test_the_interrupted_line_says_what_was_sent_and_what_to_run() -> None:
+    assert interrupted_line(3, 37, "reconciler apply --plan p.json") == (
+        "Interrupted: 3 writes sent, 37 changes not attempted. Run `reconciler apply "
+        "--plan p.json` to finish: it sends only what is still needed."
+    )
+
+
+def test_failed_and_stale_lines_are_coloured_unless_no_color(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = FakeTerminal()
+    TerminalProgress(terminal, Clock(), columns=200).applying(2)(_result(1, ResultStatus.FAILED))
+    assert shown_lines(terminal)[0].startswith("\x1b[31mfailed")
+    monkeypatch.setenv("NO_COLOR", "1")
+    terminal = FakeTerminal()
+    TerminalProgress(terminal, Clock(), columns=200).applying(2)(_result(1, ResultStatus.STALE))
+    assert shown_lines(terminal)[0].startswith("stale ")
+
+
+def test_a_rule_still_searching_shows_the_searches_to_go() -> None:
+    terminal = FakeTerminal()
+    display = TerminalProgress(terminal, Clock(), columns=200)
+    display(RuleProgress("web", 12, 1_140, pending=9))
+    assert status_now(terminal).endswith("; web: 12 searches (9 to go), 1,140 issues")
 
 
 def test_the_status_line_is_cut_to_the_terminal_width() -> None:

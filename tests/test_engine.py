@@ -175,11 +175,13 @@ def test_plan_reports_each_rules_searches_and_issues_then_the_pins_fetched() -> 
     assert big[0] == RuleProgress("big", 0, 0) and small[0] == RuleProgress("small", 0, 0)
     assert [e.searches for e in big] == [*range(len(big) - 1), len(big) - 2]
     assert [e.done for e in big] == [False] * (len(big) - 1) + [True]
+    assert all(e.pending > 0 for e in big[1:-1])  # the search answered is still counted
     assert big[-1] == RuleProgress("big", searches // 2, 250, done=True)
     assert small[-1] == RuleProgress("small", searches // 2, 250, done=True)
     assert big[-1].searches > 1
     assert [e.issues for e in big] == sorted(e.issues for e in big)
     assert [e for e in events if isinstance(e, PinProgress)] == [PinProgress(1, 1)]
+    assert events[-1] == Progress("plan", 0, 251)  # then deciding what was observed
 
 
 def test_a_failed_rule_ends_with_a_failed_progress_event() -> None:

@@ -8,6 +8,7 @@ key headers.
 
 from __future__ import annotations
 
+import functools
 import logging
 import ssl
 from collections.abc import Callable, Mapping
@@ -57,6 +58,13 @@ _STATUS_ERRORS: Mapping[int, type[ApiError]] = {
     404: NotFoundError,
     429: RateLimitedError,
 }
+
+
+@functools.lru_cache(maxsize=256)
+def _absolute(base_url: str, path: str) -> httpx.URL:
+    """`path` under the base URL (which ends with a slash), as httpx would join them;
+    parsed once per path, as a plan sends one search path a thousand times."""
+    return httpx.URL(base_url + path.lstrip("/"))
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,7 @@ class Session:
                 "User-Agent": f"reconciler/{__version__}",
             },
         )
+        self._base_url = str(self._http.base_url).rstrip("/") + "/"
 
     def close(self) -> None:
         self._http.close()
@@ -200,8 +209,9 @@ class Session:
         seen: httpx.Headers | None = None
         outcome: Answer | _Failure
         try:
+            url = _absolute(self._base_url, path)
             with self._http.stream(
-                method, path, content=content, headers=headers, params=params, timeout=budget
+                method, url, content=content, headers=headers, params=params, timeout=budget
             ) as response:
                 seen = response.headers
                 outcome = self._read(method, short, response, ends)

@@ -74,7 +74,7 @@ def _text(value: object) -> str | None:
 
 
 def _int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     return None
 
@@ -109,10 +109,13 @@ def _id(resource: Mapping[str, Any], what: str) -> str:
 def _related_id(relationships: Mapping[str, Any], name: str) -> str | None:
     """The id of a to-one relationship, None when absent or null."""
     link = relationships.get(name)
-    if not _is_object(link):
+    if type(link) is not dict and not _is_object(link):
         return None
     data = link.get("data")
-    return _text(data.get("id")) if _is_object(data) else None
+    if type(data) is not dict and not _is_object(data):
+        return None
+    value = data.get("id")
+    return value if isinstance(value, str) and value else None
 
 
 def _related_ids(relationships: Mapping[str, Any], name: str) -> tuple[str, ...]:
@@ -188,6 +191,11 @@ class SearchCounts:
 _NO_COUNTS = SearchCounts()
 
 
+# The plain text attributes of an issue, in `Issue` field order.
+_TEXT_ATTRIBUTES = ("service", "error_type", "error_message", "file_path", "function_name")
+_STATES = {state.value: state for state in State}
+
+
 def parse_issue(
     resource: object,
     labels: Mapping[str, str] | None = None,
@@ -198,41 +206,61 @@ def parse_issue(
     email or handle), its teams named from `teams` (team id -> name), with the `counts`
     of the search result that returned it; raises ResponseShapeError on a missing id or
     state."""
-    data = _mapping(resource, "issue")
-    issue_id = _id(data, "issue")
-    attributes = _mapping(data.get("attributes"), f"issue {issue_id} attributes")
-    raw_state = attributes.get("state")
-    try:
-        state = State(str(raw_state))
-    except ValueError as exc:
-        raise ResponseShapeError(f"issue {issue_id} has an unknown state {raw_state!r}") from exc
+    # A plan parses every issue of the org: the common shapes take the short paths
+    # (`type(x) is ...`), anything else the general helpers, which read it the same way.
+    data = resource if type(resource) is dict else _mapping(resource, "issue")
+    issue_id = data.get("id")
+    if type(issue_id) is not str or not issue_id:
+        issue_id = _id(data, "issue")
+    attributes = data.get("attributes")
+    if type(attributes) is not dict:
+        attributes = _mapping(attributes, f"issue {issue_id} attributes")
+    get = attributes.get
+    raw_state = get("state")
+    state = _STATES.get(raw_state) if type(raw_state) is str else None
+    if state is None:
+        try:
+            state = State(str(raw_state))
+        except ValueError as exc:
+            raise ResponseShapeError(
+                f"issue {issue_id} has an unknown state {raw_state!r}"
+            ) from exc
     relationships = data.get("relationships")
     if not _is_object(relationships):
         relationships = {}
-    languages = attributes.get("languages")
     # Guards fail closed: a guard field present in a form we cannot read is recorded, and
     # the planner holds RESOLVED on it (CONTRACT 4.4), never reads it as absent.
     unreadable: set[str] = set()
-    first_seen = _guarded(unreadable, "first_seen", _epoch_ms, attributes)
-    last_seen = _guarded(unreadable, "last_seen", _epoch_ms, attributes)
-    regression = _guarded(unreadable, "regression", _regression, attributes)
+    first_seen = get("first_seen")
+    if type(first_seen) is not int:
+        first_seen = _guarded(unreadable, "first_seen", _epoch_ms, attributes)
+    last_seen = get("last_seen")
+    if type(last_seen) is not int:
+        last_seen = _guarded(unreadable, "last_seen", _epoch_ms, attributes)
+    regression = get("regression")
+    if regression is not None:
+        regression = _guarded(unreadable, "regression", _regression, attributes)
     assignee_id = _related_id(relationships, "assignee")
-    team_ids = _related_ids(relationships, "team_owners")
+    team_ids = _related_ids(relationships, "team_owners") if "team_owners" in relationships else ()
+    service, error_type, error_message, file_path, function_name = [
+        value if isinstance(value, str) and value else None for value in map(get, _TEXT_ATTRIBUTES)
+    ]
+    languages = get("languages")
     return Issue(
         id=issue_id,
         state=state,
         assignee_id=assignee_id,
-        service=_text(attributes.get("service")),
-        error_type=_text(attributes.get("error_type")),
-        error_message=_text(attributes.get("error_message")),
-        file_path=_text(attributes.get("file_path")),
-        function_name=_text(attributes.get("function_name")),
+        service=service,
+        error_type=error_type,
+        error_message=error_message,
+        file_path=file_path,
+        function_name=function_name,
         first_seen=first_seen,
         last_seen=last_seen,
-        platform=_text(attributes.get("platform")),
-        languages=tuple(
-            lang for lang in (languages if isinstance(languages, list) else []) if _text(lang)
-        ),
+        platform=_text(get("platform")),
+        languages=tuple(lang for lang in languages if _text(lang))
+        if isinstance(languages, list) and languages
+        else (),
         regression=regression,
         team_ids=team_ids,
         assignee_label=labels.get(assignee_id) if labels and assignee_id else None,
@@ -266,7 +294,7 @@ def parse_issue_document(document: object) -> Issue:
 @dataclass(frozen=True)
 class SearchPage:
     """One search answer: the issue ids in result order, and the issues `included` held,
-    and each result's counts (for an issue fetched by GET when it was not included)."""
+    and the counts of each result whose issue was not included (its GET has none)."""
 
     issue_ids: tuple[str, ...]
     included: Mapping[str, Issue]
@@ -296,6 +324,10 @@ class IssueMemo:
     def __len__(self) -> int:
         return len(self._issues)
 
+    def get(self, issue_id: object) -> Issue | None:
+        """The issue parsed before with this id, if any (no lock: a dict read is atomic)."""
+        return self._issues.get(issue_id) if isinstance(issue_id, str) else None
+
     def issue(self, raw: Mapping[str, Any], parse: Callable[[], Issue]) -> Issue:
         """The issue parsed before with the id of `raw`, or `parse()` kept as it."""
         issue_id = raw.get("id")
@@ -315,11 +347,16 @@ def parse_search_document(document: object, memo: IssueMemo | None = None) -> Se
     """
     body = _mapping(document, "response")
     ids: list[str] = []
-    counts: dict[str, SearchCounts] = {}
+    # (total_count, impacted_users) by issue id; a SearchCounts is made only where needed.
+    found_counts: dict[str, tuple[int | None, int | None]] = {}
     for position, raw in enumerate(_list(body.get("data"), "data")):
-        result = _mapping(raw, f"search result {position}")
+        result = raw if type(raw) is dict else _mapping(raw, f"search result {position}")
         relationships = result.get("relationships")
-        issue_id = _related_id(relationships, "issue") if _is_object(relationships) else None
+        issue_id = (
+            _related_id(relationships, "issue")
+            if type(relationships) is dict or _is_object(relationships)
+            else None
+        )
         # The result id equals its issue id (api-notes section 4); use it when the link is absent.
         issue_id = issue_id or _id(result, f"search result {position}")
         if not is_uuid(issue_id):
@@ -329,19 +366,21 @@ def parse_search_document(document: object, memo: IssueMemo | None = None) -> Se
             )
         ids.append(issue_id)
         attributes = result.get("attributes")
-        if _is_object(attributes):
+        if type(attributes) is dict or _is_object(attributes):
             # Some results omit impacted_users (api-notes section 4): unknown, not zero.
-            found = SearchCounts(
-                _int(attributes.get("total_count")), _int(attributes.get("impacted_users"))
-            )
-            if found != _NO_COUNTS:
-                counts[issue_id] = found
+            total = _int(attributes.get("total_count"))
+            impacted = _int(attributes.get("impacted_users"))
+            if total is not None or impacted is not None:
+                found_counts[issue_id] = (total, impacted)
     raw_included = _list(body.get("included", []), "included")
     labels: dict[str, str] = {}
     teams: dict[str, str] = {}
+    issues: list[Mapping[str, Any]] = []
     for raw in raw_included:
         kind = raw.get("type") if _is_object(raw) else None
-        if kind == "user":
+        if kind == ISSUE_TYPE:
+            issues.append(raw)
+        elif kind == "user":
             # The API may send an included user with every field empty: no label then.
             user = parse_user(raw)
             label = user.email or user.handle or user.name
@@ -352,13 +391,20 @@ def parse_search_document(document: object, memo: IssueMemo | None = None) -> Se
             if team_id and name:
                 teams[team_id] = name
     included: dict[str, Issue] = {}
-    for raw in raw_included:
-        if _is_object(raw) and raw.get("type") == ISSUE_TYPE:
+    for raw in issues:
+        issue = memo.get(raw.get("id")) if memo is not None else None
+        if issue is None:
             issue_id = _text(raw.get("id"))
-            found = counts.get(issue_id, _NO_COUNTS) if issue_id else _NO_COUNTS
+            pair = found_counts.get(issue_id) if issue_id else None
+            found = SearchCounts(*pair) if pair else _NO_COUNTS
             parse = partial(parse_issue, raw, labels, teams, found)
             issue = memo.issue(raw, parse) if memo is not None else parse()
-            included[issue.id] = issue
+        included[issue.id] = issue
+    counts = {
+        issue_id: SearchCounts(*found_counts[issue_id])
+        for issue_id in ids
+        if issue_id not in included and issue_id in found_counts
+    }
     return SearchPage(issue_ids=tuple(ids), included=included, counts=counts)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reconciler.model.desired import Config, Pin, Rule, Source
 from reconciler.model.enums import Field, HoldReason, State
@@ -120,7 +121,7 @@ class Decisions:
         found = next((m for m in entry.matches if m.rule == rule), None)
         return found or RuleMatch(rule, False, entry.state in rule.from_states)
 
-    @property
+    @cached_property
     def in_scope(self) -> tuple[IssueDecision, ...]:
         """The issues a rule matched or a pin names (CONTRACT 4.1), sorted by id."""
         return tuple(

@@ -2,7 +2,8 @@
 
 Observing reports `RuleProgress` after each answered search of a rule and `PinProgress`
 after each pinned issue fetched; the client reports `RateLimitWait` when it holds
-requests to stay under the API's rate limit; applying reports `Progress` per change.
+requests to stay under the API's rate limit; the engine reports `Progress` when it
+starts deciding what it observed, and per change applied.
 Events come from worker threads, so a hook must be thread-safe.
 """
 
@@ -23,7 +24,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Progress:
-    """One step of a long run: `done` of `total` in `stage` ("apply": changes finished)."""
+    """One step of a long run: `done` of `total` in `stage` ("apply": changes finished;
+    "plan": observing is over, `total` issues are being decided)."""
 
     stage: str
     done: int
@@ -33,14 +35,16 @@ class Progress:
 @dataclass(frozen=True)
 class RuleProgress:
     """A rule's selection so far: `searches` answered and the distinct `issues` they listed
-    (a full answer is split, its issues listed by the parts); `done` once the selection is
-    complete, or `failed` (the plan then reports why)."""
+    (a full answer is split, its issues listed by the parts), `pending` searches queued
+    or in flight; `done` once the selection is complete, or `failed` (the plan then
+    reports why)."""
 
     rule: str
     searches: int
     issues: int
     done: bool = False
     failed: bool = False
+    pending: int = 0
 
 
 @dataclass(frozen=True)

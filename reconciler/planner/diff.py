@@ -63,7 +63,9 @@ def diff(decisions: Decisions, observed: Observed, *, targets: Collection[str] =
     warnings = _missing_pin_warnings(decisions, observed) + _shadowed_rule_warnings(
         config.rules, in_scope
     )
-    kept = [entry for entry in in_scope if target.keeps(entry.issue_id, *_rule_names(entry))]
+    kept = len(in_scope)
+    if not target.keeps_all:
+        kept = sum(1 for entry in in_scope if target.keeps(entry.issue_id, *_rule_names(entry)))
     return Plan(
         changes=tuple(c for c in _changes(observed, in_scope) if target.keeps(c.issue_id, c.rule)),
         held=tuple(h for h in _held(observed, in_scope) if target.keeps(h.issue_id, h.rule)),
@@ -74,7 +76,7 @@ def diff(decisions: Decisions, observed: Observed, *, targets: Collection[str] =
             *(text for i, rule, text in warnings if target.keeps(i, rule)),
             *_target_warnings(decisions, targets),
         ),
-        issues_in_scope=len(kept),
+        issues_in_scope=kept,
         max_changes=config.max_changes,
         generated_at=iso_utc(decisions.now_ms),
         api_url=observed.api_url,
@@ -85,6 +87,8 @@ def diff(decisions: Decisions, observed: Observed, *, targets: Collection[str] =
 
 
 def _target_warnings(decisions: Decisions, targets: Collection[str]) -> list[str]:
+    if not targets:
+        return []
     in_scope = decisions.in_scope
     issue_ids = {entry.issue_id for entry in in_scope}
     # A pin whose issue was not fetched is matched: its own warning says what happened.
@@ -109,14 +113,16 @@ def _missing_pin_warnings(decisions: Decisions, observed: Observed) -> list[_War
 
 
 def _shadowed_rule_warnings(
-    rules: Iterable[Rule], in_scope: Iterable[IssueDecision]
+    rules: Iterable[Rule], in_scope: Collection[IssueDecision]
 ) -> list[_Warning]:
     """A rule that matched issues yet decides nothing is dead weight worth a warning."""
-    deciding: set[str | None] = set()
+    deciding = {d.rule for entry in in_scope for d in entry.fields}
+    # Only the rules that decide nothing need their matches counted: usually none.
+    idle = {rule.name for rule in rules if rule.name not in deciding}
     matched: Counter[str] = Counter()
-    for entry in in_scope:
-        deciding.update(d.rule for d in entry.fields)
-        matched.update(rule.name for rule in entry.matched_rules)
+    if idle:
+        for entry in in_scope:
+            matched.update(rule.name for rule in entry.matched_rules if rule.name in idle)
     return [
         (
             "",
@@ -168,8 +174,11 @@ def _changes(observed: Observed, in_scope: Iterable[IssueDecision]) -> list[Chan
     current: dict[tuple[str, str], str | None] = {}
     desired: dict[tuple[str, str], str | None] = {}
     deciding: dict[tuple[str, str], Decision] = {}
+    issues = observed.issues
     for entry in in_scope:
-        issue = observed.issues[entry.issue_id]
+        if not entry.fields:
+            continue
+        issue = issues[entry.issue_id]
         for decision in entry.fields:
             if decision.held is not None:
                 continue
@@ -189,7 +198,7 @@ def _changes(observed: Observed, in_scope: Iterable[IssueDecision]) -> list[Chan
     changes: list[Change] = []
     for report in ("values_changed", "type_changes"):
         for level in tree.get(report, ()):
-            [(issue_id, field_name)] = level.path(output_format="list")
+            issue_id, field_name = level.get_root_key()
             decision = deciding[(issue_id, field_name)]
             changes.append(
                 Change(

@@ -38,8 +38,12 @@ class Targets:
             frozenset(t for t in targets if not is_uuid(t)),
         )
 
+    @property
+    def keeps_all(self) -> bool:
+        return not self.issue_ids and not self.rules
+
     def keeps(self, issue_id: str, *rules: str | None) -> bool:
-        if not self.issue_ids and not self.rules:
+        if self.keeps_all:
             return True
         return issue_id.lower() in self.issue_ids or any(r in self.rules for r in rules)
 

@@ -28,12 +28,14 @@ class ApplyProgress:
         users: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         note: Callable[[], str] = _no_note,
+        color: bool = False,
     ) -> None:
         self._status = status
         self._total = total
         self._users = users or {}
         self._clock = clock
         self._note = note
+        self._color = color
         self._started = clock()
         self._lock = threading.Lock()
         self._done = 0
@@ -41,7 +43,7 @@ class ApplyProgress:
     def __call__(self, result: ChangeResult) -> None:
         if result.status in (ResultStatus.FAILED, ResultStatus.STALE):
             # The results' own line, without the summary the full render closes with.
-            text = render_results_text([result], users=self._users)
+            text = render_results_text([result], users=self._users, color=self._color)
             self._status.print(text.splitlines()[0])
         if result.status is ResultStatus.SKIPPED:
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -19,7 +20,7 @@ _TICK_SECONDS = 1.0  # with no event, the line is still redrawn this often
 
 
 class TerminalProgress:
-    """The engine's progress hook on a terminal (see the module docstring); thread-safe.
+    """The engine's progress hook on a terminal (see the package docstring); thread-safe.
 
     A context manager: within it, log records meant for the same stream are printed
     above the status line instead of through it, the line is redrawn every `tick`
@@ -44,6 +45,7 @@ class TerminalProgress:
         self._rules: dict[str, RuleProgress] = {}
         self._latest: str | None = None  # the rule heard from last, while it is searching
         self._pins: PinProgress | None = None
+        self._deciding: int | None = None  # the issues observed, once deciding begins
         self._wait_until = float("-inf")
         self._apply: ApplyProgress | None = None
         self._handlers: list[tuple[logging.StreamHandler[Any], Any]] = []
@@ -111,12 +113,20 @@ class TerminalProgress:
                 elif event.searches:  # a rule is announced with 0 before its first search
                     self._latest = event.rule
                     self.status.update(self._observing())
-            # Changes applied (`Progress`) are counted by `applying`, with their statuses.
+            elif event.stage == "plan":
+                self._deciding = event.total
+                self.status.update(self._observing(), force=True)
+            # Changes applied are counted by `applying`, with their statuses.
 
     def applying(self, total: int, users: Mapping[str, str] | None = None) -> ApplyProgress:
         """The results callback for an apply of `total` changes, on this status line."""
         progress = ApplyProgress(
-            self.status, total, users=users, clock=self._clock, note=self._wait_note
+            self.status,
+            total,
+            users=users,
+            clock=self._clock,
+            note=self._wait_note,
+            color="NO_COLOR" not in os.environ,
         )
         with self._lock:
             self._apply = progress
@@ -127,8 +137,10 @@ class TerminalProgress:
         self.status.close()
 
     def _observing(self) -> str:
-        """The status while observing; the lock is held."""
-        if self._pins is not None:
+        """The status while observing, then deciding; the lock is held."""
+        if self._deciding is not None:
+            text = f"planning: deciding {_count(self._deciding, 'issue')} observed"
+        elif self._pins is not None:
             text = f"fetching pinned issues: {self._pins.done:,}/{self._pins.total:,}"
         else:
             rules = self._rules.values()
@@ -142,7 +154,8 @@ class TerminalProgress:
             latest = self._rules.get(self._latest) if self._latest else None
             if latest is not None:
                 text += (
-                    f"; {latest.rule}: {_count(latest.searches, 'search', 'searches')}, "
+                    f"; {latest.rule}: {_count(latest.searches, 'search', 'searches')}"
+                    f"{f' ({latest.pending:,} to go)' if latest.pending else ''}, "
                     f"{_count(latest.issues, 'issue')}"
                 )
         return text + self._wait_note()
