@@ -90,8 +90,11 @@ def answer_search(router: respx.MockRouter, answer: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("included", [True, False], ids=["included", "fetched"])
-@pytest.mark.parametrize("bad_id", ["..", ".", "../state", "%2e%2e"])
-def test_a_dot_segment_id_in_a_search_answer_is_refused_before_any_request_in_a_config_apply(
+@pytest.mark.parametrize(
+    "bad_id",
+    ["..", ".", "../state", "%2e%2e", pytest.param(f"{OPEN_ID}\n", id="uuid-and-newline")],
+)
+def test_a_dot_segment_or_other_non_uuid_id_in_a_search_answer_is_refused_before_any_request(
     tmp_path: Path, router: respx.MockRouter, bad_id: str, included: bool
 ) -> None:
     answer_search(router, search_answer(bad_id, included=included))
