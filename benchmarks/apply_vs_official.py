@@ -279,8 +279,7 @@ class Run:
     ok: bool
     note: str = ""
     before_first_s: float = 0.0  # start-up, config, searches and plan, to the first write
-    writing_s: float = 0.0  # the first write to the last one
-    after_last_s: float = 0.0  # the last write's answer, the results, the exit
+    writing_s: float = 0.0  # from the first write to the last one's answer
 
 
 def run_official(count: int, now_ms: int, latency_ms: float) -> Run:
@@ -318,7 +317,6 @@ def run_reconciler(
         before_first_s=seen.first_write - child.started,
         # The last write's answer comes one latency after it arrived.
         writing_s=seen.last_write - seen.first_write + latency_ms / 1000,
-        after_last_s=child.ended - seen.last_write,
     )
 
 
