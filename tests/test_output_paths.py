@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ from reconciler.planfile import load_plan
 from reconciler.sandbox import Knobs, RunningSandbox, Store, serve_in_thread
 
 KEYS = {"DD_API_KEY": "test-api-key", "DD_APP_KEY": "test-app-key"}
+ROOT = Path(__file__).resolve().parent.parent
 
 CONFIG = """
 version: 1
@@ -281,3 +284,53 @@ def test_sandbox_generate_that_cannot_rename_leaves_no_temporary(
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {out}: ") and "Permission denied" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- streams that block or fill up
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize(("option", "args"), COMMANDS, ids=COMMAND_IDS)
+def test_a_named_pipe_nobody_reads_is_an_error_line_not_a_hang(
+    tmp_path: Path, env: dict[str, str], store: Store, config: Path, option: str, args: Args
+) -> None:
+    fifo = tmp_path / "pipe.out"
+    os.mkfifo(fifo)
+    # A subprocess, so that a regression (an open waiting for a reader) fails the test
+    # instead of hanging the suite.
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", *args(config, str(fifo))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.rstrip().splitlines()[-1] == (
+        f"Error: cannot write {option} {fifo}: it is a named pipe that no process is reading; "
+        "start the reader first"
+    )
+    assert store.write_count() == 0
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_log_that_fills_up_stops_no_write_and_ends_with_an_error_line(
+    env: dict[str, str], store: Store, config: Path
+) -> None:
+    result = run(
+        ["apply", "--auto-approve", "--format", "json", "--log-file", "/dev/full", str(config)], env
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    # Every change was applied and reported on stdout though none reached the log.
+    statuses = [r["status"] for r in json.loads(result.stdout)["results"]]
+    assert statuses == ["applied", "applied"]
+    issue = store.issue(OPEN_ID)
+    assert issue is not None and issue.state.value == "IGNORED"
+    assert last_line(result) == (
+        "Error: cannot write --log-file /dev/full: No space left on device; 2 of 2 results "
+        "are missing from it (all are printed above)"
+    )

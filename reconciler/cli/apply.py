@@ -14,7 +14,7 @@ import click
 
 from reconciler.applier import ApplyOutcome
 from reconciler.cli.options import connection_options, parallelism_option, target_options
-from reconciler.cli.output import check_log, open_log
+from reconciler.cli.output import check_log, log_write_error, open_log
 from reconciler.cli.plan import emit
 from reconciler.cli.progress import interrupted_line, progress_display
 from reconciler.cli.signals import sigterm_as_interrupt
@@ -64,6 +64,10 @@ class ResultLog:
         self._path = path
         self._lock = threading.Lock()
         self._file: TextIO | None = None
+        # A write that fails (a full disk) must not stop the apply: the results still go
+        # to stdout, and the command says what the log lacks.
+        self.failure: str | None = None
+        self.missing = 0
 
     def __enter__(self) -> ResultLog:
         if self._path is not None:
@@ -72,14 +76,24 @@ class ResultLog:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._file is not None:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as exc:
+                self.failure = self.failure or (exc.strerror or str(exc))
             self._file = None
 
     def __call__(self, result: ChangeResult) -> None:
         with self._lock:
-            if self._file is not None:
-                self._file.write(result_log_line(result, datetime.now(UTC)) + "\n")
-                self._file.flush()  # a line per result survives a crash or Ctrl-C
+            if self._file is None:
+                return
+            if self.failure is None:
+                try:
+                    self._file.write(result_log_line(result, datetime.now(UTC)) + "\n")
+                    self._file.flush()  # a line per result survives a crash or Ctrl-C
+                    return
+                except OSError as exc:
+                    self.failure = exc.strerror or str(exc)
+            self.missing += 1
 
 
 def _both(*callbacks: Callable[[ChangeResult], None] | None) -> Callable[[ChangeResult], None]:
@@ -197,12 +211,17 @@ def apply(
                 click.echo(results_summary_line(outcome.results))
         else:
             click.echo(render_results_text(outcome.results, users=planned.users).rstrip("\n"))
+    if log.failure is not None and log_file is not None:
+        lost = log_write_error(log_file, log.failure, log.missing, len(outcome.results))
+        click.echo(f"Error: {lost}", err=True)
     if outcome.interrupted:
         not_attempted = outcome.counts()["skipped"]
         click.echo(interrupted_line(outcome.writes_sent, not_attempted, rerun), err=True)
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if not outcome.ok:
         click.echo(f"Error: {_failure_message(outcome)}", err=True)
+        raise click.exceptions.Exit(EXIT_FAILED)
+    if log.failure is not None:
         raise click.exceptions.Exit(EXIT_FAILED)
 
 

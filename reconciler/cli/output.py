@@ -9,6 +9,7 @@ cannot be renamed over.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -31,6 +32,14 @@ def check_output(path: str | None, option: str) -> None:
     if path is None or is_stdout(path):
         return
     _check(path, option)
+
+
+def log_write_error(path: str, reason: str, missing: int, total: int) -> OutputPathError:
+    """The error for a log that failed part way: how many results it lacks."""
+    lacks = f"{missing} of {total} results are" if missing else "the last results may be"
+    return OutputPathError(
+        "--log-file", path, f"{reason}; {lacks} missing from it (all are printed above)"
+    )
 
 
 def check_log(path: str | None, option: str = "--log-file") -> None:
@@ -77,9 +86,20 @@ def open_log(path: str, option: str = "--log-file") -> TextIO:
     """Open the log for appending; raises OutputPathError when it cannot be."""
     check_log(path, option)
     try:
-        return open(path, "a", encoding="utf-8")
+        fd = _open_for_writing(path, os.O_APPEND | os.O_CREAT)
+        return os.fdopen(fd, "a", encoding="utf-8")
     except OSError as exc:
         raise OutputPathError(option, path, _reason(exc)) from exc
+
+
+def _open_for_writing(path: str | Path, flags: int) -> int:
+    """A descriptor open for writing. The open itself does not block: a named pipe that
+    no process reads fails at once (ENXIO) instead of waiting for a reader forever."""
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_WRONLY | flags | nonblocking | getattr(os, "O_CLOEXEC", 0), 0o666)
+    if nonblocking:
+        os.set_blocking(fd, True)
+    return fd
 
 
 def _check(path: str, option: str) -> Path:
@@ -115,7 +135,7 @@ def _check(path: str, option: str) -> Path:
 
 def _write_stream(target: Path, text: str, path: str, option: str) -> None:
     try:
-        with target.open("w", encoding="utf-8") as stream:
+        with os.fdopen(_open_for_writing(target, os.O_TRUNC), "w", encoding="utf-8") as stream:
             stream.write(text)
     except OSError as exc:
         raise OutputPathError(option, path, _reason(exc)) from exc
@@ -132,4 +152,6 @@ def _mode_for(target: Path) -> int:
 
 
 def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ENXIO:
+        return "it is a named pipe that no process is reading; start the reader first"
     return f"{exc.strerror or exc}; check the path and its directory's permissions"
