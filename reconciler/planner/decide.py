@@ -45,7 +45,7 @@ def decide(config: Config, observed: Observed, now_ms: int) -> Decisions:
         matches = []
         matched = []
         for rule in returned.get(issue_id, ()):
-            allowed = _state_allowed(rule, issue, users)
+            allowed = issue.state in rule.from_states or _state_allowed(rule, issue, users)
             match = verdicts.get((id(rule), allowed))
             if match is None:
                 match = verdicts[id(rule), allowed] = RuleMatch(rule, True, allowed)
@@ -95,25 +95,24 @@ def _state_allowed(rule: Rule, issue: Issue, users: _RuleUsers) -> bool:
 def _decide_issue(
     issue: Issue, pin: Pin | None, rules: Sequence[Rule], users: _RuleUsers, now_ms: int
 ) -> tuple[Decision, ...]:
-    found: list[Decision] = []
     state = _decide_state(issue, pin, rules, now_ms)
-    if state is not None:
-        found.append(state)
     assignee = _decide_assignee(issue, pin, rules, users)
-    if assignee is not None:
-        # Only an explicit, unheld wish for the current state is defended against
-        # the OPEN -> ACKNOWLEDGED side effect of assigning (CONTRACT 4.6).
-        if state is not None and state.held is None and state.wanted == issue.state:
-            assignee = Decision(
-                assignee.issue_id,
-                assignee.field,
-                assignee.wanted,
-                assignee.decided_by,
-                assignee.losers,
-                keep_state=issue.state,
-            )
-        found.append(assignee)
-    return tuple(found)
+    if assignee is None:
+        return () if state is None else (state,)
+    if state is None:
+        return (assignee,)
+    # Only an explicit, unheld wish for the current state is defended against
+    # the OPEN -> ACKNOWLEDGED side effect of assigning (CONTRACT 4.6).
+    if state.held is None and state.wanted == issue.state:
+        assignee = Decision(
+            assignee.issue_id,
+            assignee.field,
+            assignee.wanted,
+            assignee.decided_by,
+            assignee.losers,
+            keep_state=issue.state,
+        )
+    return (state, assignee)
 
 
 def _decide_state(
@@ -128,9 +127,10 @@ def _decide_state(
         deciders = [rule for rule in rules if rule.state is not None]
         if not deciders:
             return None
-        winner, *others = deciders
+        winner = deciders[0]
         wanted, owner = winner.state, winner
-        losers = tuple(rule.name for rule in others if rule.state != winner.state)
+        if len(deciders) > 1:
+            losers = tuple(rule.name for rule in deciders[1:] if rule.state != winner.state)
     held = _hold(issue, owner, now_ms) if wanted is State.RESOLVED else None
     return Decision(issue.id, Field.STATE, wanted.value if wanted else None, owner, losers, held)
 
@@ -144,10 +144,12 @@ def _decide_assignee(
     deciders = [rule for rule in rules if rule.assignee is not None]
     if not deciders:
         return None
-    winner, *others = deciders
+    winner = deciders[0]
     # Conflicts compare the users the rules name, whatever their policies make of them.
     named = users.named(winner)
-    losers = tuple(rule.name for rule in others if users.named(rule) != named)
+    losers: tuple[str, ...] = ()
+    if len(deciders) > 1:
+        losers = tuple(rule.name for rule in deciders[1:] if users.named(rule) != named)
     current = live_user(issue.assignee_id)
     # `if_unassigned` decides "keep" on an assigned issue (CONTRACT 4.3).
     keeps = winner.assign is AssignPolicy.IF_UNASSIGNED and current is not None
