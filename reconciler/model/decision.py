@@ -101,8 +101,8 @@ class IssueDecision:
     @property
     def matched(self) -> bool:
         """Whether any rule matched the issue (CONTRACT 4.1)."""
-        # A plain loop: a plan asks this of every issue of the org.
-        for match in self.matches:
+        # A plain loop, not any(): a plan asks this of every issue of the org.
+        for match in self.matches:  # noqa: SIM110
             if match.returned and match.state_allowed:
                 return True
         return False
