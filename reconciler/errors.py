@@ -167,9 +167,31 @@ class BadRequestError(ApiError):
 
 
 class RateLimitedError(ApiError):
-    """429 that persisted through every retry."""
+    """429 that persisted through every retry, or that asked for a wait (`asked` seconds)
+    longer than the client ever waits (`cap` seconds)."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        detail: str,
+        *,
+        asked: float | None = None,
+        cap: float | None = None,
+    ) -> None:
+        self.asked = asked
+        self.cap = cap
+        super().__init__(method, path, status, detail)
 
     def _message(self) -> str:
+        if self.asked is not None and self.cap is not None:
+            return (
+                f"{self.method} {self.path} is rate limited, and the answer asks to wait "
+                f"{self.asked:g} s, longer than the {self.cap:g} s this tool waits: "
+                f"{self.detail}. Run again later; if this persists, a proxy in between may "
+                "be sending a wrong X-RateLimit-Reset or Retry-After"
+            )
         return (
             f"{self.method} {self.path} is still rate limited after retrying: {self.detail}. "
             "Lower --parallelism, or run again later"

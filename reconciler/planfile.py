@@ -103,9 +103,11 @@ def load_plan(path: str | Path) -> Plan:
 def _read_regular_file(path: Path, where: str) -> bytes:
     """The file's bytes; a FIFO, device or directory is refused (it could block or never
     end), and so is a file past MAX_PLAN_BYTES. Raises PlanFileError, OSError."""
-    with path.open("rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise PlanFileError(where, "is not a regular file")
         data = handle.read(MAX_PLAN_BYTES + 1)
     if len(data) > MAX_PLAN_BYTES:
@@ -144,6 +146,7 @@ class _Reader:
             self._change(item, f"changes[{i}]")
             for i, item in enumerate(_typed(doc["changes"], list, "changes"))
         )
+        _refuse_repeats(changes)
         held = tuple(
             self._held(item, f"held[{i}]")
             for i, item in enumerate(_typed(doc["held"], list, "held"))
@@ -251,6 +254,20 @@ class _Reader:
     def _users(self, value: object) -> dict[str, str]:
         users = _object(value, "users")
         return {_typed(k, str, "users"): _typed(v, str, f"users.{k}") for k, v in users.items()}
+
+
+def _refuse_repeats(changes: tuple[Change, ...]) -> None:
+    """A plan changes a field of an issue once; a second change of it (which no plan
+    we write has) would be a second, unreviewed write of that field."""
+    seen: set[tuple[str, Field]] = set()
+    for i, change in enumerate(changes):
+        key = (change.issue_id.lower(), change.field)
+        if key in seen:
+            raise _Invalid(
+                f"changes[{i}] changes the {change.field.value} of issue {change.issue_id} "
+                "a second time; plan again"
+            )
+        seen.add(key)
 
 
 def _key(data: Mapping[str, Any], key: str, at: str) -> Any:

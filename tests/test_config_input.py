@@ -319,3 +319,17 @@ def test_byte_order_mark_is_allowed(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbfversion: 1\nrules:\n  - {name: a, query: x, state: RESOLVED}\n")
     assert load_config([path]).rules[0].name == "a"
+
+
+UUID = "c1726a66-1f64-11ee-b338-da7ad0900002"
+
+
+def test_a_uuid_followed_by_a_newline_is_neither_a_pin_id_nor_a_user_id(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f'version: 1\nissues:\n  "{UUID}\\n":\n    state: RESOLVED\n'
+        f'rules:\n  - {{name: a, query: x, assignee: "{UUID}\\n", assign: always}}\n',
+    )
+    pin, user = problems_of(path)
+    assert pin.startswith(f"{path}:3:3: ") and f"the issue id '{UUID}\\n' is not a UUID" in pin
+    assert user.startswith(f"{path}:6:35: ") and "unknown alias" in user

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import respx
 from click.testing import CliRunner, Result
@@ -90,8 +91,11 @@ def answer_search(router: respx.MockRouter, answer: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("included", [True, False], ids=["included", "fetched"])
-@pytest.mark.parametrize("bad_id", ["..", ".", "../state", "%2e%2e"])
-def test_a_dot_segment_id_in_a_search_answer_is_refused_before_any_request_in_a_config_apply(
+@pytest.mark.parametrize(
+    "bad_id",
+    ["..", ".", "../state", "%2e%2e", pytest.param(f"{OPEN_ID}\n", id="uuid-and-newline")],
+)
+def test_a_dot_segment_or_other_non_uuid_id_in_a_search_answer_is_refused_before_any_request(
     tmp_path: Path, router: respx.MockRouter, bad_id: str, included: bool
 ) -> None:
     answer_search(router, search_answer(bad_id, included=included))
@@ -122,6 +126,59 @@ def test_a_deeply_nested_answer_to_a_write_fails_that_change_and_logs_it(
     (line,) = [json.loads(text) for text in log.read_text(encoding="utf-8").splitlines()]
     assert (line["issue_id"], line["field"], line["status"]) == (OPEN_ID, "state", "failed")
     assert "unexpected body" in line["error"]
+
+
+# ---------------------------------------------------------------- keys echoed into an answer
+
+
+def echoing_issue(request: httpx.Request, state: str = "OPEN") -> dict[str, Any]:
+    """The issue as a proxy that copies the request's key headers into its text returns it."""
+    echoed = f"{request.headers['DD-API-KEY']} {request.headers['DD-APPLICATION-KEY']}"
+    attributes = {
+        "state": state,
+        "last_seen": NOW_MS - 48 * HOUR_MS,
+        "service": f"email {echoed}",
+        "error_type": f"Error {echoed.upper()}",
+        "error_message": f"you sent {echoed}",
+    }
+    return {"id": OPEN_ID, "type": "issue", "attributes": attributes}
+
+
+def test_keys_a_proxy_echoes_into_an_answer_reach_no_output_plan_file_or_log(
+    tmp_path: Path, router: respx.MockRouter
+) -> None:
+    def search(request: httpx.Request) -> httpx.Response:
+        answer = search_answer(OPEN_ID, included=False)
+        answer["included"] = [echoing_issue(request)]
+        return httpx.Response(200, headers=VND, json=answer)
+
+    def issue(state: str) -> Callable[[httpx.Request], httpx.Response]:
+        def answer(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, headers=VND, json={"data": echoing_issue(request, state)})
+
+        return answer
+
+    router.post(SEARCH).mock(side_effect=search)
+    router.get(f"/api/v2/error-tracking/issues/{OPEN_ID}").mock(side_effect=issue("OPEN"))
+    router.put(f"/api/v2/error-tracking/issues/{OPEN_ID}/state").mock(side_effect=issue("RESOLVED"))
+    env = {**KEYS, "DD_API_URL": API}
+    config = str(write(tmp_path, RESOLVE))
+    plan_file, log = tmp_path / "plan.json", tmp_path / "apply.log"
+    results = [
+        run(["plan", config], env),
+        run(["plan", "--format", "json", config], env),
+        run(["plan", "--format", "markdown", "--out", str(plan_file), config], env),
+        run(["show", str(plan_file)], env),
+        run(["explain", OPEN_ID, config], env),
+        run(["import", "--query", "*", "--persona", "ALL"], env),
+        run(["apply", "--plan", str(plan_file), "--log-file", str(log)], env),
+    ]
+    assert [r.exit_code for r in results] == [0] * len(results), [r.stderr for r in results]
+    everything = "".join(r.stdout + r.stderr for r in results)
+    everything += plan_file.read_text(encoding="utf-8") + log.read_text(encoding="utf-8")
+    assert "you sent <redacted> <redacted>" in results[0].stdout
+    for key in KEYS.values():
+        assert key.lower() not in everything.lower()
 
 
 # ---------------------------------------------------------------- guards that cannot be read

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -75,6 +78,9 @@ def test_round_trip_keeps_the_document_of_a_plan_with_full_issues() -> None:
 
 
 Edit = Callable[[dict[str, Any]], None]
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _doc() -> dict[str, Any]:
@@ -246,6 +252,18 @@ def test_a_raised_max_changes_is_refused() -> None:
         plan_from_document(doc, where="mem")
 
 
+@pytest.mark.parametrize("upper", [False, True], ids=["same-id", "id-in-capitals"])
+def test_a_change_repeated_for_the_same_field_is_refused_even_resealed(upper: bool) -> None:
+    doc = _doc()
+    repeat = copy.deepcopy(doc["changes"][0])
+    if upper:
+        repeat["issue_id"] = repeat["issue_id"].upper()
+    doc["changes"].append(repeat)
+    field = repeat["field"]
+    with pytest.raises(PlanFileError, match=rf"changes the {field} of issue .* a second time"):
+        plan_from_document(_resealed(doc), where="mem")
+
+
 @pytest.mark.parametrize("api_url", ["", "   "], ids=["empty", "blank"])
 def test_a_plan_with_an_empty_api_url_is_refused(api_url: str) -> None:
     doc = _doc()
@@ -261,7 +279,10 @@ def test_a_plan_without_api_url_is_refused() -> None:
         plan_from_document(doc, where="mem")
 
 
-@pytest.mark.parametrize("bad_id", ["..", ".", "../state", "x/../..", "", "%2e%2e"], ids=repr)
+BAD_IDS = ["..", ".", "../state", "x/../..", "", "%2e%2e", "c1726a66-1f64-11ee-b338-da7ad0900002\n"]
+
+
+@pytest.mark.parametrize("bad_id", BAD_IDS, ids=repr)
 @pytest.mark.parametrize("where", ["changes", "held", "conflicts"])
 def test_an_issue_id_that_is_not_a_uuid_is_refused(bad_id: str, where: str) -> None:
     doc = _doc()
@@ -271,17 +292,28 @@ def test_an_issue_id_that_is_not_a_uuid_is_refused(bad_id: str, where: str) -> N
         plan_from_document(doc, where="mem")
 
 
-def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("command", [["show"], ["apply", "--plan"]], ids=["show", "apply"])
+def test_a_fifo_with_no_writer_is_refused_without_blocking(
+    tmp_path: Path, command: list[str]
+) -> None:
     fifo = tmp_path / "plan.json"
     os.mkfifo(fifo)
-    # Opening a FIFO for reading blocks until a writer comes; one is kept open here so
-    # that the loader gets to look at what the path is.
-    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
-    try:
-        with pytest.raises(PlanFileError, match="is not a regular file"):
-            load_plan(fifo)
-    finally:
-        os.close(writer)
+    # Opening a FIFO for reading blocks until a writer comes, and none will. A subprocess,
+    # so that a regression fails the test instead of hanging the suite.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DD_API_KEY": "k", "DD_APP_KEY": "k"}
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", *command, str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "DD_API_URL": "http://127.0.0.1:9"},
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.rstrip().splitlines()[-1] == (
+        f"Error: {fifo}: not a usable plan file: is not a regular file"
+    )
 
 
 def test_a_directory_is_refused(tmp_path: Path) -> None:

@@ -202,10 +202,20 @@ def test_a_100000_deep_json_body_is_a_clean_error_on_every_request(
         assert isinstance(caught.value, ApiError) and caught.value.status == status
 
 
-@pytest.mark.parametrize(
-    "reset", ["1e9", "inf", "-inf", "nan", "-5", "garbage", "1e400", "9" * 5000, "", "0x10"]
-)
-def test_an_absurd_reset_on_429_gives_up_after_capped_waits(
+@pytest.mark.parametrize("reset", ["1e9", "inf", "1e400", f"{MAX_WAIT + 1:g}"])
+def test_a_429_asking_for_more_than_the_cap_is_a_clean_error_at_once(
+    router: respx.MockRouter, client: DatadogClient, fake_time: FakeTime, reset: str
+) -> None:
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset, "Retry-After": reset}
+    route = router.get(f"{ISSUES}/{ISSUE}").respond(429, headers=headers, json={"errors": ["no"]})
+    with pytest.raises(RateLimitedError, match=f"longer than the {MAX_WAIT:g} s this tool waits"):
+        client.get_issue(ISSUE)
+    assert route.call_count == 1
+    assert fake_time.slept == []
+
+
+@pytest.mark.parametrize("reset", ["-inf", "nan", "-5", "garbage", "9" * 5000, "", "0x10"])
+def test_an_unreadable_reset_on_429_gives_up_after_capped_backoff(
     router: respx.MockRouter, client: DatadogClient, fake_time: FakeTime, reset: str
 ) -> None:
     headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset, "Retry-After": reset}
@@ -214,6 +224,18 @@ def test_an_absurd_reset_on_429_gives_up_after_capped_waits(
         client.get_issue(ISSUE)
     assert route.call_count == 4
     assert fake_time.slept and all(0 < seconds <= MAX_WAIT for seconds in fake_time.slept)
+
+
+@pytest.mark.parametrize("reset", ["1e9", "inf", f"{MAX_WAIT + 1:g}"])
+def test_an_absurd_reset_on_every_success_never_holds_the_next_request(
+    router: respx.MockRouter, client: DatadogClient, fake_time: FakeTime, reset: str
+) -> None:
+    headers = {**VND, "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+    router.get(f"{ISSUES}/{ISSUE}").respond(200, headers=headers, json=issue_json(ISSUE))
+    for _ in range(10):
+        client.get_issue(ISSUE)
+    # Pacing on it would wait the cap before every request: ten minutes for ten.
+    assert fake_time.slept == []
 
 
 @pytest.mark.parametrize("reset", ["1e9", "inf", "nan", "-1", "soon"])

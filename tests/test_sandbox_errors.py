@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +23,8 @@ from reconciler.sandbox.errors import (
     SandboxError,
     SandboxStartError,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -81,3 +86,28 @@ def test_cli_generate_into_a_missing_directory_is_an_error_line(tmp_path: Path) 
     result = CliRunner().invoke(sandbox_cli, ["generate", "--issues", "1", "--out", str(out)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {out}: not a usable sandbox data file: cannot write")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("persist", [False, True], ids=["memory", "persist"])
+def test_cli_serve_with_a_fifo_or_device_as_data_is_an_error_line(
+    tmp_path: Path, persist: bool
+) -> None:
+    fifo = tmp_path / "org.json"
+    os.mkfifo(fifo)
+    for data in (str(fifo), "/dev/zero"):
+        args = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0"]
+        args += ["--data", data, *(["--persist"] if persist else [])]
+        # A subprocess, so that a regression (blocked on the FIFO, reading /dev/zero
+        # without end) fails the test instead of hanging the suite.
+        done = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=False,
+        )
+        assert done.returncode == 1
+        assert done.stderr.startswith(f"Error: {data}: ")
+        assert "not a regular file" in done.stderr

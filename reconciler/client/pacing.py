@@ -25,8 +25,10 @@ class RetryPolicy:
         return float(min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
 
 
-# The longest the client waits on one rate-limit header: a reset of 1e9 or inf seconds
-# is a broken proxy, not a plan, and waiting on it would hang the run.
+# The longest the client waits on one rate-limit header. A reset of 1e9 or inf seconds
+# is a broken proxy, not a plan: a 429 asking for more is reported at once, and a longer
+# window on a success is no pacing hint (holding every request for the cap would make a
+# run of N requests take N / parallelism minutes).
 MAX_WAIT = 60.0
 _MAX_HEADER_CHARS = 64
 
@@ -41,12 +43,6 @@ def header_number(value: str | None) -> float | None:
     except ValueError:
         return None
     return None if math.isnan(number) or number < 0 else number
-
-
-def header_seconds(value: str | None) -> float | None:
-    """Seconds to wait from a header, capped at MAX_WAIT; None when unreadable."""
-    seconds = header_number(value)
-    return None if seconds is None else min(seconds, MAX_WAIT)
 
 
 class Ticket(NamedTuple):
@@ -126,8 +122,8 @@ class RateLimiter:
 
     def _observe(self, headers: Mapping[str, str], uncounted: int) -> None:
         remaining = header_number(headers.get("X-RateLimit-Remaining"))
-        reset = header_seconds(headers.get("X-RateLimit-Reset"))
-        if remaining is None or reset is None:
+        reset = header_number(headers.get("X-RateLimit-Reset"))
+        if remaining is None or reset is None or reset > MAX_WAIT:
             return
         now = self._clock()
         end = now + reset

@@ -31,7 +31,7 @@ from reconciler.errors import (
 )
 
 from . import wire
-from .pacing import RateLimiter, RetryPolicy, Ticket, header_seconds
+from .pacing import MAX_WAIT, RateLimiter, RetryPolicy, Ticket, header_number
 from .redact import RedactingFilter, Redactor
 from .settings import Credentials, site_label
 
@@ -172,9 +172,20 @@ class Session:
                 error = self._error(method, short, outcome)
                 if outcome.status != 429 and outcome.status < 500:
                     break
-                if outcome.status == 429 and attempt < attempts:
-                    # Rate-limit waits are capped, and do not spend the deadline.
-                    self._limiter.pause(self._rate_limit_wait(outcome, attempt))
+                if outcome.status == 429:
+                    asked = self._rate_limit_wait(outcome)
+                    if asked is not None and asked > MAX_WAIT:
+                        # No wait the client would make can end it: say so now.
+                        detail = error.detail if isinstance(error, ApiError) else ""
+                        error = RateLimitedError(
+                            method, short, 429, detail, asked=asked, cap=MAX_WAIT
+                        )
+                        break
+                    if attempt < attempts:
+                        # Rate-limit waits are capped, and do not spend the deadline.
+                        self._limiter.pause(
+                            asked if asked is not None else self._retry.delay(attempt)
+                        )
                 elif outcome.status >= 500:
                     wait = self._retry.delay(attempt)
             if attempt == attempts or wait >= budget:
@@ -253,7 +264,8 @@ class Session:
                 break
             chunks.append(chunk)
         reason = self.redact.short(response.reason_phrase or "")
-        return Answer(response.status_code, response.headers, b"".join(chunks), reason)
+        body = self.redact.body(b"".join(chunks))
+        return Answer(response.status_code, response.headers, body, reason)
 
     def _late(self) -> str:
         return f"no complete answer within the {self._deadline:g} s deadline"
@@ -281,11 +293,11 @@ class Session:
         kind = ServerError if status >= 500 else _STATUS_ERRORS.get(status, ApiError)
         return kind(method, path, status, detail)
 
-    def _rate_limit_wait(self, answer: Answer, attempt: int) -> float:
-        """How long a 429 asks us to wait (X-RateLimit-Reset, else Retry-After, else
-        backoff), never more than pacing.MAX_WAIT."""
+    def _rate_limit_wait(self, answer: Answer) -> float | None:
+        """How long a 429 asks us to wait (X-RateLimit-Reset, else Retry-After; inf
+        included), or None when neither header can be read."""
         for header in ("X-RateLimit-Reset", "Retry-After"):
-            seconds = header_seconds(answer.headers.get(header))
+            seconds = header_number(answer.headers.get(header))
             if seconds is not None:
                 return seconds
-        return self._retry.delay(attempt)
+        return None

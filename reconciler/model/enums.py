@@ -87,8 +87,10 @@ SEARCH_CAP = 100  # the search endpoint returns at most this many issues, with n
 # benchmarks/apply_vs_official.py (README, Benchmarks).
 DEFAULT_PARALLELISM = 10
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def is_uuid(text: str) -> bool:
-    return bool(_UUID.match(text))
+    # fullmatch, not `^...$`: `$` also matches before a final newline, which would let
+    # "<uuid>\n" through as an issue id, a pin or an assignee.
+    return _UUID.fullmatch(text) is not None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.sandbox.data.org import OrgData
-from reconciler.sandbox.data.read import org_from_dict, org_from_json
+from reconciler.sandbox.data.read import check_regular, org_from_dict, org_from_json
 from reconciler.sandbox.data.times import TimeSpec, now_ms
 from reconciler.sandbox.data.write import issue_to_dict, org_to_dict
 from reconciler.sandbox.errors import SandboxDataError
@@ -156,6 +156,7 @@ def open_org(path: Path, *, persist: bool) -> tuple[OrgData, OrgDatabase | None]
     `database_beside(path)`, created from it on first use and reused while the JSON
     file is unchanged. Raises SandboxDataError.
     """
+    check_regular(path)
     if is_database(path):
         database = OrgDatabase.open(path)
         try:

@@ -8,6 +8,8 @@ SandboxDataError naming where it is.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,8 +30,20 @@ _ISSUE_TIME_FIELDS = ("first_seen", "last_seen")
 _REGRESSION_TIME_FIELDS = ("resolved_at", "regressed_at")
 
 
+def check_regular(path: Path) -> None:
+    """Raises SandboxDataError unless `path` is a regular file: a FIFO would block the
+    read and a device (/dev/zero) would never end it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise SandboxDataError(str(path), str(exc)) from exc
+    if not stat.S_ISREG(mode):
+        raise SandboxDataError(str(path), "not a regular file; give a JSON or SQLite data file")
+
+
 def load_data(path: Path, now: int | None = None) -> OrgData:
     """The org described by a JSON data file; raises SandboxDataError."""
+    check_regular(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
