@@ -98,6 +98,15 @@ class IssueDecision:
     def matched_rules(self) -> tuple[Rule, ...]:
         return tuple(m.rule for m in self.matches if m.matched)
 
+    @property
+    def matched(self) -> bool:
+        """Whether any rule matched the issue (CONTRACT 4.1)."""
+        # A plain loop, not any(): a plan asks this of every issue of the org.
+        for match in self.matches:  # noqa: SIM110
+            if match.returned and match.state_allowed:
+                return True
+        return False
+
 
 @dataclass(frozen=True)
 class Decisions:
@@ -124,8 +133,9 @@ class Decisions:
     @cached_property
     def in_scope(self) -> tuple[IssueDecision, ...]:
         """The issues a rule matched or a pin names (CONTRACT 4.1), sorted by id."""
+        issues = self.issues
         return tuple(
             entry
-            for _, entry in sorted(self.issues.items())
-            if entry.pin is not None or entry.matched_rules
+            for entry in map(issues.__getitem__, sorted(issues))
+            if entry.pin is not None or entry.matched
         )

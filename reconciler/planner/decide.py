@@ -39,8 +39,6 @@ def decide(config: Config, observed: Observed, now_ms: int) -> Decisions:
     users = _RuleUsers(observed)
     # RuleMatch is a value: one instance per (rule, verdict) serves every issue.
     verdicts: dict[tuple[int, bool], RuleMatch] = {}
-    # Who wins each field depends only on which rules match: worked out once per set.
-    winners: dict[tuple[int, ...], _Winners] = {}
     issues: dict[str, IssueDecision] = {}
     for issue_id in sorted((returned.keys() | pins.keys()) & known.keys()):
         issue = known[issue_id]
@@ -55,13 +53,7 @@ def decide(config: Config, observed: Observed, now_ms: int) -> Decisions:
             if allowed:
                 matched.append(rule)
         pin = pins.get(issue_id)
-        fields: tuple[Decision, ...] = ()
-        if pin or matched:
-            key = tuple(map(id, matched))
-            won = winners.get(key)
-            if won is None:
-                won = winners[key] = _Winners(matched)
-            fields = _decide_issue(issue, pin, won, users, now_ms)
+        fields = _decide_issue(issue, pin, matched, users, now_ms) if pin or matched else ()
         issues[issue_id] = IssueDecision(issue_id, issue.state, tuple(matches), pin, fields)
     return Decisions(config=config, now_ms=now_ms, issues=issues)
 
@@ -80,31 +72,6 @@ class _RuleUsers:
             # The rule is kept beside its user so its id is not reused while cached.
             found = self._named[id(rule)] = (rule, _named_user(rule, self.observed))
         return found[1]
-
-
-class _Winners:
-    """Which of a set of matching rules decides each field, and the later ones it beats."""
-
-    def __init__(self, rules: Sequence[Rule]) -> None:
-        self.rules = tuple(rules)  # kept, so the ids keying this stay theirs
-        states = [rule for rule in rules if rule.state is not None]
-        self.state = states[0] if states else None
-        self.state_losers = tuple(
-            rule.name for rule in states[1:] if self.state and rule.state != self.state.state
-        )
-        self._assignees = [rule for rule in rules if rule.assignee is not None]
-        self.assignee = self._assignees[0] if self._assignees else None
-        self._assignee_losers: tuple[str, ...] | None = None
-
-    def assignee_losers(self, users: _RuleUsers) -> tuple[str, ...]:
-        """The later rules that name another user than the winner (looked up when needed)."""
-        if self._assignee_losers is None:
-            # Conflicts compare the users the rules name, whatever their policies make of them.
-            named = users.named(self._assignees[0])
-            self._assignee_losers = tuple(
-                rule.name for rule in self._assignees[1:] if users.named(rule) != named
-            )
-        return self._assignee_losers
 
 
 def state_allowed(rule: Rule, issue: Issue, observed: Observed) -> bool:
@@ -126,16 +93,16 @@ def _state_allowed(rule: Rule, issue: Issue, users: _RuleUsers) -> bool:
 
 
 def _decide_issue(
-    issue: Issue, pin: Pin | None, winners: _Winners, users: _RuleUsers, now_ms: int
+    issue: Issue, pin: Pin | None, rules: Sequence[Rule], users: _RuleUsers, now_ms: int
 ) -> tuple[Decision, ...]:
-    state = _decide_state(issue, pin, winners, now_ms)
-    assignee = _decide_assignee(issue, pin, winners, users)
+    state = _decide_state(issue, pin, rules, now_ms)
+    assignee = _decide_assignee(issue, pin, rules, users)
     if assignee is None:
         return () if state is None else (state,)
-    # Only an explicit, unheld wish for the current state is defended against
-    # the OPEN -> ACKNOWLEDGED side effect of assigning (CONTRACT 4.6).
     if state is None:
         return (assignee,)
+    # Only an explicit, unheld wish for the current state is defended against
+    # the OPEN -> ACKNOWLEDGED side effect of assigning (CONTRACT 4.6).
     if state.held is None and state.wanted == issue.state:
         assignee = Decision(
             assignee.issue_id,
@@ -148,31 +115,41 @@ def _decide_issue(
     return (state, assignee)
 
 
-def _decide_state(issue: Issue, pin: Pin | None, winners: _Winners, now_ms: int) -> Decision | None:
+def _decide_state(
+    issue: Issue, pin: Pin | None, rules: Sequence[Rule], now_ms: int
+) -> Decision | None:
     wanted: State | None
     owner: Rule | Pin
     losers: tuple[str, ...] = ()
     if pin is not None and pin.state is not None:
         wanted, owner = pin.state, pin
-    elif winners.state is not None:
-        wanted, owner, losers = winners.state.state, winners.state, winners.state_losers
     else:
-        return None
+        deciders = [rule for rule in rules if rule.state is not None]
+        if not deciders:
+            return None
+        winner = deciders[0]
+        wanted, owner = winner.state, winner
+        if len(deciders) > 1:
+            losers = tuple(rule.name for rule in deciders[1:] if rule.state != winner.state)
     held = _hold(issue, owner, now_ms) if wanted is State.RESOLVED else None
     return Decision(issue.id, Field.STATE, wanted.value if wanted else None, owner, losers, held)
 
 
 def _decide_assignee(
-    issue: Issue, pin: Pin | None, winners: _Winners, users: _RuleUsers
+    issue: Issue, pin: Pin | None, rules: Sequence[Rule], users: _RuleUsers
 ) -> Decision | None:
     if pin is not None and pin.assignee is not None:
         wanted = _user_id(pin.assignee.user, users.observed)
         return Decision(issue.id, Field.ASSIGNEE, wanted, pin)
-    winner = winners.assignee
-    if winner is None:
+    deciders = [rule for rule in rules if rule.assignee is not None]
+    if not deciders:
         return None
+    winner = deciders[0]
+    # Conflicts compare the users the rules name, whatever their policies make of them.
     named = users.named(winner)
-    losers = winners.assignee_losers(users)
+    losers: tuple[str, ...] = ()
+    if len(deciders) > 1:
+        losers = tuple(rule.name for rule in deciders[1:] if users.named(rule) != named)
     current = live_user(issue.assignee_id)
     # `if_unassigned` decides "keep" on an assigned issue (CONTRACT 4.3).
     keeps = winner.assign is AssignPolicy.IF_UNASSIGNED and current is not None
