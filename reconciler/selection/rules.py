@@ -1,11 +1,10 @@
-"""The live side: complete rule selections, pinned issues and referenced users.
+"""One rule's complete selection: its searches, split until every slice is short.
 
-Talks to Datadog only through the `IssueApi` protocol. The search endpoint
-returns at most SEARCH_CAP issues with no cursor, so a full answer is treated as
-truncated and split (`reconciler.slicing`) until every slice is short (CONTRACT
-4.5). The slices of every rule run on one pool of `parallelism` threads, so no more
-than that many searches are ever in flight; a slice's parts are submitted as soon
-as its answer is in, never waited for by a thread of the pool.
+The search endpoint returns at most SEARCH_CAP issues with no cursor, so a full
+answer is treated as truncated and split (`reconciler.slicing`) until every slice is
+short (CONTRACT 4.5). The slices of every rule run on one pool of `parallelism`
+threads, so no more than that many searches are ever in flight; a slice's parts are
+submitted as soon as its answer is in, never waited for by a thread of the pool.
 """
 
 from __future__ import annotations
@@ -13,45 +12,27 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from reconciler.collector import few_collections
-from reconciler.errors import (
-    NotFoundError,
-    PinNotFoundError,
-    PlanFailed,
-    ReconcilerError,
-    TruncatedSelectionError,
-    UserLookupError,
-)
+from reconciler.errors import ReconcilerError, TruncatedSelectionError
 from reconciler.model import (
     DEFAULT_PARALLELISM,
     SEARCH_CAP,
-    Config,
     Issue,
     IssueApi,
-    Observed,
-    Pin,
-    PinProgress,
     ProgressHook,
     Rule,
     RuleProgress,
     SearchRequest,
-    Source,
-    User,
 )
 from reconciler.query import narrowed
 from reconciler.slicing import Slice, is_time_cut, shared_facets, split
 
-__all__ = ["observe", "resolve_users", "search_guard", "select_rule", "select_rules"]
-
 logger = logging.getLogger(__name__)
-
-_T = TypeVar("_T")
 
 # The per-rule guard against a runaway split, scaled with the rule's window: a rule
 # may make SEARCHES_PER_DAY searches per day of window (at least MIN_SEARCHES), which
@@ -314,182 +295,3 @@ def select_rule(
     if isinstance(outcome, ReconcilerError):
         raise outcome
     return outcome
-
-
-def observe(
-    api: IssueApi,
-    config: Config,
-    now_ms: int,
-    *,
-    parallelism: int = DEFAULT_PARALLELISM,
-    api_url: str = "",
-    ui_host: str | None = None,
-    references: Mapping[str, Source] | None = None,
-    progress: ProgressHook | None = None,
-) -> Observed:
-    """Look up every user the config names (or `references` names, when given), run every
-    rule's selection and fetch every pinned issue; `api_url` and `ui_host` say where, for
-    the plan.
-
-    A pin whose issue answers 404 is kept in `Observed.missing_pins` rather than
-    raised, unless something else failed too: then it is one more of the errors.
-    Raises PlanFailed with every error found, in config order (users first, since
-    nothing is searched while one is unknown). `progress` hears each rule's
-    `RuleProgress` and the pins fetched (`PinProgress`), from worker threads.
-    """
-    users = resolve_users(api, config, parallelism=parallelism, references=references)
-    errors: list[_Failure] = []
-    issues: dict[str, Issue] = {}
-    selections: dict[str, frozenset[str]] = {}
-    missing: list[Pin] = []
-    missing_errors: list[_Failure] = []
-    with (
-        few_collections(),
-        parsing_once(api),
-        ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool,
-    ):
-        selected = select_rules(
-            api, config.rules, now_ms, parallelism=parallelism, progress=progress
-        )
-        for position, (rule, found) in enumerate(zip(config.rules, selected, strict=True)):
-            if isinstance(found, ReconcilerError):
-                errors.append(((0, position), found))
-                continue
-            selections[rule.name] = frozenset(issue.id for issue in found)
-            for issue in found:
-                # The first rule in config order wins when searches saw different
-                # snapshots of one issue, so a rerun observes the same thing.
-                issues.setdefault(issue.id, issue)
-        # A searched issue is as fresh as a GET; only pins no search returned cost a
-        # call. When a search failed its issues are unknown, so those pins are fetched.
-        to_fetch = [pin for pin in config.pins if pin.issue_id.lower() not in issues]
-        fetch = _fetch_pin if progress is None else _counted(_fetch_pin, len(to_fetch), progress)
-        fetches = [pool.submit(fetch, api, pin) for pin in to_fetch]
-        fetched = _collect(fetches, 1, errors)
-        for position, (pin, pinned) in enumerate(zip(to_fetch, fetched, strict=True)):
-            if isinstance(pinned, Issue):
-                issues[pinned.id] = pinned
-            elif isinstance(pinned, _Missing):
-                missing.append(pin)
-                error = PinNotFoundError(pin.issue_id, pin.source.file_line)
-                missing_errors.append(((1, position), error))
-    if errors:
-        _raise_all([*errors, *missing_errors])
-    return Observed(
-        issues=issues,
-        selections=selections,
-        users=users,
-        missing_pins=tuple(missing),
-        api_url=api_url,
-        ui_host=ui_host,
-    )
-
-
-_Failure = tuple[tuple[int, int], ReconcilerError]  # (order in the config, error)
-
-
-def _collect(futures: Sequence[Future[_T]], group: int, errors: list[_Failure]) -> list[_T | None]:
-    """Each future's result, or None after recording its error in `errors`."""
-    results: list[_T | None] = []
-    try:
-        for position, future in enumerate(futures):
-            try:
-                results.append(future.result())
-            except ReconcilerError as exc:
-                errors.append(((group, position), exc))
-                results.append(None)
-    except BaseException:
-        for future in futures:  # Ctrl-C: the calls not started are not made
-            future.cancel()
-        raise
-    return results
-
-
-class _Missing:
-    """The answer for a pinned issue that does not exist (404)."""
-
-
-_MISSING = _Missing()
-
-
-def _counted(
-    fetch: Callable[[IssueApi, Pin], Issue | _Missing], total: int, progress: ProgressHook
-) -> Callable[[IssueApi, Pin], Issue | _Missing]:
-    """`fetch`, telling `progress` how many of the `total` pins have been fetched."""
-    lock = threading.Lock()
-    done = 0
-
-    def counted(api: IssueApi, pin: Pin) -> Issue | _Missing:
-        nonlocal done
-        try:
-            return fetch(api, pin)
-        finally:
-            with lock:
-                done += 1
-                progress(PinProgress(done, total))
-
-    return counted
-
-
-def _fetch_pin(api: IssueApi, pin: Pin) -> Issue | _Missing:
-    """The pinned issue, or _MISSING when it does not exist."""
-    try:
-        return api.get_issue(pin.issue_id)
-    except NotFoundError:
-        return _MISSING
-
-
-def resolve_users(
-    api: IssueApi,
-    config: Config,
-    *,
-    parallelism: int = DEFAULT_PARALLELISM,
-    references: Mapping[str, Source] | None = None,
-) -> dict[str, User]:
-    """The active user behind every email or handle the config names (UUIDs need none),
-    or that `references` names when given.
-
-    Raises PlanFailed with every unknown or disabled user, each with FILE:LINE.
-    """
-    named = config.user_references() if references is None else references
-    ordered = sorted(named.items(), key=lambda item: _position(item[1]))
-    errors: list[_Failure] = []
-    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        lookups = [pool.submit(_find_user, api, ref, src) for ref, src in ordered]
-        users = _collect(lookups, 0, errors)
-    _raise_all(errors)
-    return {
-        reference: user
-        for (reference, _), user in zip(ordered, users, strict=True)
-        if user is not None
-    }
-
-
-def _position(source: Source) -> tuple[str, int, int]:
-    return (source.file, source.line, source.col)
-
-
-def _find_user(api: IssueApi, reference: str, source: Source) -> User:
-    """The active user a reference names; raises UserLookupError with its FILE:LINE."""
-    try:
-        user = api.find_user(reference)
-    except UserLookupError as exc:
-        raise UserLookupError(exc.reference, exc.reason, source.file_line) from exc
-    if user.disabled:
-        reason = "is disabled in Datadog; assign an active user"
-        raise UserLookupError(reference, reason, source.file_line)
-    return user
-
-
-def _raise_all(errors: Iterable[_Failure]) -> None:
-    """Raise PlanFailed with every distinct error, in config order."""
-    unique: dict[tuple[type[ReconcilerError], str], ReconcilerError] = {}
-    # One bad key fails every rule's search the same way: report it once.
-    for _, error in sorted(errors, key=_order_key):
-        unique.setdefault((type(error), str(error)), error)
-    if unique:
-        raise PlanFailed(list(unique.values()))
-
-
-def _order_key(entry: _Failure) -> tuple[tuple[int, int], str]:
-    return entry[0], str(entry[1])
