@@ -112,7 +112,7 @@ def test_each_issue_is_parsed_once_per_plan(
         parsed.append(issue.id)
         return issue
 
-    monkeypatch.setattr(wire, "parse_issue", counting)
+    monkeypatch.setattr(wire.search, "parse_issue", counting)
     rules = (rule("all"), rule("again"), rule("some", "service:a"))
     config = Config(rules=rules, pins=(), max_changes=1000, digest="sha256:x")
     observed = observe(client, config, NOW, parallelism=3)
