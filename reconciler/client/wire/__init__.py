@@ -7,12 +7,7 @@ all of that so the rest of the code only sees `model` objects.
 """
 
 from .bodies import decode, error_detail
-from .issues import (
-    ISSUE_TYPE,
-    SearchCounts,
-    parse_issue,
-    parse_issue_document,
-)
+from .issues import ISSUE_TYPE, SearchCounts, parse_issue, parse_issue_document
 from .requests import assignee_body, search_body, state_body
 from .search import IssueMemo, SearchPage, parse_search_document
 from .users import UsersPage, parse_user, parse_users_document

@@ -7,9 +7,7 @@ from collections.abc import Callable, Mapping
 
 from reconciler.errors import ResponseShapeError
 
-from .values import (
-    read_text,
-)
+from .values import read_text
 
 _ERROR_DETAIL_LIMIT = 300
 

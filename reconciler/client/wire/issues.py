@@ -9,14 +9,7 @@ from typing import Any, TypeVar
 from reconciler.errors import ResponseShapeError
 from reconciler.model import Issue, Regression, State
 
-from .values import (
-    as_mapping,
-    is_object,
-    read_text,
-    related_id,
-    related_ids,
-    resource_id,
-)
+from .values import as_mapping, is_object, read_text, related_id, related_ids, resource_id
 
 ISSUE_TYPE = "issue"
 _V = TypeVar("_V")

@@ -13,15 +13,7 @@ from reconciler.model import Issue, is_uuid
 
 from .issues import ISSUE_TYPE, NO_COUNTS, SearchCounts, parse_issue
 from .users import parse_user
-from .values import (
-    as_list,
-    as_mapping,
-    is_object,
-    read_int,
-    read_text,
-    related_id,
-    resource_id,
-)
+from .values import as_list, as_mapping, is_object, read_int, read_text, related_id, resource_id
 
 
 @dataclass(frozen=True)

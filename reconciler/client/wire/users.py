@@ -7,13 +7,7 @@ from dataclasses import dataclass
 
 from reconciler.model import User
 
-from .values import (
-    as_list,
-    as_mapping,
-    read_int,
-    read_text,
-    resource_id,
-)
+from .values import as_list, as_mapping, read_int, read_text, resource_id
 
 
 def parse_user(resource: object) -> User:
