@@ -258,12 +258,29 @@ def test_readable_guard_fields_are_read() -> None:
     assert issue.regression == Regression("", "2024-01-03")
 
 
-@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize("depth", [1_025, 100_000])
 def test_deeply_nested_json_is_a_shape_error_not_a_recursion_error(depth: int) -> None:
     body = b'{"a":' * depth + b"1" + b"}" * depth
     with pytest.raises(ResponseShapeError, match="nested too deeply"):
         wire.decode(body)
     assert wire.error_detail(body, "x").startswith('{"a":{"a":')
+
+
+def test_a_thousand_deep_answer_within_the_decoders_limit_is_a_clean_shape_error() -> None:
+    data = b'{"a":' * 1_000 + b"1" + b"}" * 1_000
+    body = b'{"data":' + data + b', "included": ' + data + b"}"
+    with pytest.raises(ResponseShapeError, match="not a JSON array"):
+        wire.parse_search_document(wire.decode(body))
+    with pytest.raises(ResponseShapeError):
+        wire.parse_issue_document(wire.decode(body))
+
+
+def test_an_integer_wider_than_64_bits_is_unreadable_never_a_number() -> None:
+    resource = issue_resource()
+    resource["attributes"]["last_seen"] = 10**30
+    decoded = wire.decode(json.dumps({"data": resource}).encode())
+    issue = wire.parse_issue_document(decoded)
+    assert issue.last_seen is None and "last_seen" in issue.unreadable
 
 
 def test_null_assignee_relationship_is_unassigned() -> None:
