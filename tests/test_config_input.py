@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_process import run_reconciler
 
 from reconciler.config import files, load_config, tree
 from reconciler.config.durations import MAX_DURATION_DAYS
@@ -272,15 +271,7 @@ def test_fifo_is_refused_without_hanging(tmp_path: Path, given: str) -> None:
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     path = fifo if given == "file" else tmp_path
-    # A subprocess, so that a regression fails the test instead of hanging the suite.
-    done = subprocess.run(
-        [sys.executable, "-m", "reconciler", "validate", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=False,
-    )
+    done = run_reconciler(["validate", str(path)])
     assert done.returncode == 1
     assert f"{fifo}:1:1: not a regular file (a named pipe)" in done.stderr
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cli_process import run_reconciler
 from click.testing import CliRunner, Result
 from sandbox_fixtures import OPEN_ID, make_store
 
@@ -22,7 +21,6 @@ from reconciler.planfile import load_plan
 from reconciler.sandbox import Knobs, RunningSandbox, Store, serve_in_thread
 
 KEYS = {"DD_API_KEY": "test-api-key", "DD_APP_KEY": "test-app-key"}
-ROOT = Path(__file__).resolve().parent.parent
 
 CONFIG = """
 version: 1
@@ -296,16 +294,8 @@ def test_a_named_pipe_nobody_reads_is_an_error_line_not_a_hang(
 ) -> None:
     fifo = tmp_path / "pipe.out"
     os.mkfifo(fifo)
-    # A subprocess, so that a regression (an open waiting for a reader) fails the test
-    # instead of hanging the suite.
-    done = subprocess.run(
-        [sys.executable, "-m", "reconciler", *args(config, str(fifo))],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-        check=False,
-    )
+    # An open waiting for a reader would block: run_reconciler times out instead.
+    done = run_reconciler(args(config, str(fifo)), env)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.rstrip().splitlines()[-1] == (

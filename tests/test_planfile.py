@@ -5,13 +5,12 @@ import copy
 import dataclasses
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_process import run_reconciler
 from golden.support import ISSUE_A, empty_plan, held_only_plan, rich_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -78,9 +77,6 @@ def test_round_trip_keeps_the_document_of_a_plan_with_full_issues() -> None:
 
 
 Edit = Callable[[dict[str, Any]], None]
-
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _doc() -> dict[str, Any]:
@@ -299,17 +295,9 @@ def test_a_fifo_with_no_writer_is_refused_without_blocking(
 ) -> None:
     fifo = tmp_path / "plan.json"
     os.mkfifo(fifo)
-    # Opening a FIFO for reading blocks until a writer comes, and none will. A subprocess,
-    # so that a regression fails the test instead of hanging the suite.
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DD_API_KEY": "k", "DD_APP_KEY": "k"}
-    done = subprocess.run(
-        [sys.executable, "-m", "reconciler", *command, str(fifo)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**env, "DD_API_URL": "http://127.0.0.1:9"},
-        check=False,
-    )
+    # Opening a FIFO for reading blocks until a writer comes, and none will.
+    env = {"DD_API_KEY": "k", "DD_APP_KEY": "k", "DD_API_URL": "http://127.0.0.1:9"}
+    done = run_reconciler([*command, str(fifo)], env)
     assert done.returncode == 1
     assert done.stderr.rstrip().splitlines()[-1] == (
         f"Error: {fifo}: not a usable plan file: is not a regular file"

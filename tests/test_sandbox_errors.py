@@ -5,12 +5,11 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_process import run_reconciler
 from click.testing import CliRunner
 
 from reconciler.cli import cli
@@ -23,8 +22,6 @@ from reconciler.sandbox.errors import (
     SandboxError,
     SandboxStartError,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -96,18 +93,8 @@ def test_cli_serve_with_a_fifo_or_device_as_data_is_an_error_line(
     fifo = tmp_path / "org.json"
     os.mkfifo(fifo)
     for data in (str(fifo), "/dev/zero"):
-        args = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0"]
-        args += ["--data", data, *(["--persist"] if persist else [])]
-        # A subprocess, so that a regression (blocked on the FIFO, reading /dev/zero
-        # without end) fails the test instead of hanging the suite.
-        done = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            check=False,
-        )
+        args = ["sandbox", "serve", "--port", "0", "--data", data]
+        done = run_reconciler([*args, *(["--persist"] if persist else [])])
         assert done.returncode == 1
         assert done.stderr.startswith(f"Error: {data}: ")
         assert "not a regular file" in done.stderr
