@@ -32,7 +32,6 @@ import json
 import math
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,8 @@ from typing import IO
 
 from reconciler.model import SEARCH_CAP, State
 from reconciler.sandbox import Knobs, SandboxIssue, Store, serve_in_thread
+
+from child import add_serve_options, serving
 
 WINDOW_MS = 30 * 86_400_000
 SERVICE = "web-api"
@@ -154,22 +155,9 @@ class Sandbox:
 
 @contextmanager
 def sandbox(count: int, now_ms: int, latency_ms: float) -> Iterator[Sandbox]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        sys.executable, __file__, "--serve", "--count", str(count), "--now-ms", str(now_ms),
-        "--port", str(port), "--latency-ms", str(latency_ms),
-    ]  # fmt: skip
-    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        if child.stdout.readline().strip() != "ready":
-            raise SystemExit("the sandbox did not start")
-        yield Sandbox(f"http://127.0.0.1:{port}", child)
-    finally:
-        child.kill()
-        child.wait()
+    options = ["--count", str(count), "--now-ms", str(now_ms), "--latency-ms", str(latency_ms)]
+    with serving(__file__, options) as (url, child):
+        yield Sandbox(url, child)
 
 
 # ------------------------------------------------------------------ the baseline script
@@ -435,9 +423,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1, help="median of this many runs")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--official", metavar="URL", help=argparse.SUPPRESS)
-    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--now-ms", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    add_serve_options(parser)
     args = parser.parse_args()
     if args.serve:
         serve(args)

@@ -25,7 +25,6 @@ import compileall
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,8 @@ from pathlib import Path
 
 import reconciler
 from reconciler.sandbox import Knobs, SandboxIssue, SandboxUser, Store, serve_in_thread
+
+from child import add_serve_options, serving
 
 WINDOW_MS = 30 * 86_400_000
 ASSIGNED_SHARE = 0.9
@@ -96,22 +97,9 @@ def serve(args: argparse.Namespace) -> None:
 
 @contextmanager
 def sandbox(count: int, services: int, now_ms: int) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        sys.executable, __file__, "--serve", "--count", str(count), "--services",
-        str(services), "--now-ms", str(now_ms), "--port", str(port),
-    ]  # fmt: skip
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        if child.stdout.readline().strip() != "ready":
-            raise SystemExit("the sandbox did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        child.kill()
-        child.wait()
+    options = ["--count", str(count), "--services", str(services), "--now-ms", str(now_ms)]
+    with serving(__file__, options) as (url, _):
+        yield url
 
 
 def run_plan(url: str, config: Path, out: Path, parallelism: int) -> tuple[float, float, float]:
@@ -161,9 +149,7 @@ def main() -> int:
     parser.add_argument("--services", type=int, default=20)
     parser.add_argument("--parallelism", type=int, default=4)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--now-ms", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    add_serve_options(parser)
     args = parser.parse_args()
     if args.serve:
         serve(args)

@@ -26,8 +26,6 @@ import argparse
 import itertools
 import math
 import random
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -55,6 +53,8 @@ from reconciler.sandbox import (
     serve_in_thread,
 )
 from reconciler.selection import select_rule
+
+from child import add_serve_options, serving
 
 WINDOW_S = 30 * 86_400
 KEYS = client.Credentials("bench-api-key", "bench-app-key")
@@ -136,23 +136,12 @@ def serve(args: argparse.Namespace) -> None:
 def sandbox(
     kind: str, count: int, now_ms: int, latency_ms: float, mean_active_min: float
 ) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        sys.executable, __file__, "--serve", kind, "--count", str(count),
-        "--now-ms", str(now_ms), "--port", str(port), "--latency-ms", str(latency_ms),
+    options = [
+        kind, "--count", str(count), "--now-ms", str(now_ms), "--latency-ms", str(latency_ms),
         "--mean-active-min", str(mean_active_min),
     ]  # fmt: skip
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        if child.stdout.readline().strip() != "ready":
-            raise SystemExit("the sandbox did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        child.kill()
-        child.wait()
+    with serving(__file__, options) as (url, _):
+        yield url
 
 
 class Counting:
@@ -224,9 +213,7 @@ def main() -> int:
     parser.add_argument("--mean-active-min", type=float, default=5.0)
     parser.add_argument("--quick", action="store_true", help="sizes 2000,10000")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
-    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--now-ms", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    add_serve_options(parser)
     args = parser.parse_args()
     if args.serve:
         serve(args)
