@@ -76,15 +76,19 @@ class _RuleSearch:
     answered: int = 0  # searches answered
     found: dict[str, Issue] = field(default_factory=dict)
     error: BaseException | None = None
-    # Once a time part shows that time cannot separate the rule's issues, the search
-    # starts again from the first answer with time cut last (see `_restart_timeless`).
-    timeless: bool = False
+    # Bumped when the search starts again from its first answer with time cut last
+    # (see `_restart_timeless`): the parts of an earlier generation are dropped.
     _generation: int = 0
     _root: tuple[Slice, list[Issue]] | None = None
     _pending: int = 0
     _over_budget: Slice | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def timeless(self) -> bool:
+        """Whether time is cut last: the rule's issues are too long-lived for it."""
+        return self._generation > 0
 
     def start(self, now_ms: int) -> None:
         root = Slice(now_ms - self.rule.window_s * 1000, now_ms, tuple(self.rule.search_states))
@@ -153,16 +157,15 @@ class _RuleSearch:
         with self._lock:
             self.sent += 1
         found = self.api.search(request)
-        if len(found) < SEARCH_CAP:
-            with self._lock:
-                self.answered += 1
-                for issue in found:
-                    self.found.setdefault(issue.id, issue)
-                self._report()
-            return
+        complete = len(found) < SEARCH_CAP
         with self._lock:
             self.answered += 1
+            if complete:
+                for issue in found:
+                    self.found.setdefault(issue.id, issue)
             self._report()
+        if complete:
+            return
         first = self._root is None
         if first:
             self._root = (part, found)
@@ -171,12 +174,8 @@ class _RuleSearch:
         parts = self._split(part, found)
         tried_time = first or part.density is not None
         if tried_time and not self.timeless and not is_time_cut(part, parts):
-            # Time cannot separate this rule's issues: the query and states go first.
-            if not first:
-                self._restart_timeless()
-                return
-            self.timeless = True
-            parts = self._split(part, found)
+            self._restart_timeless()  # time cannot separate this rule's issues
+            return
         self._submit(parts)
 
     def _split(self, part: Slice, found: list[Issue]) -> list[Slice]:
@@ -190,9 +189,10 @@ class _RuleSearch:
         return parts
 
     def _restart_timeless(self) -> None:
-        """Split the first answer again, by state and query before time.
+        """Split the first answer again, by the query and state before time.
 
-        A time part that comes back full of issues carried in from before it shows
+        The first answer itself can show it (most of its issues span the window). A
+        time part that comes back full of issues carried in from before it shows
         that the rule's issues are long-lived: every other part of the cut holds most
         of them too, and splitting each by state and query would list them once per
         part (7,133 searches for 5,000 issues). One split of the whole window by
@@ -202,7 +202,6 @@ class _RuleSearch:
         with self._lock:
             if self.timeless or self._root is None:
                 return
-            self.timeless = True
             self._generation += 1
         root, found = self._root
         self._submit(self._split(root, found))
