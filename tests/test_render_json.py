@@ -10,6 +10,7 @@ from golden.support import ALICE, ISSUE_A, check_golden, empty_plan, held_only_p
 
 from reconciler.model import Change, ChangeResult, Field, Plan, ResultStatus, Source
 from reconciler.render import render_json, render_results_json, result_log_line
+from reconciler.render.jsonfmt import _dumps
 
 CONTRACT_KEYS = [
     "format_version",
@@ -153,3 +154,15 @@ def test_every_change_carries_its_datadog_url_or_null_without_a_ui_host() -> Non
     unlinked = json.loads(render_json(rich_plan()))
     assert unlinked["ui_host"] is None
     assert all(change["url"] is None for change in unlinked["changes"])
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"é": "naïve ✓", "n": [], "o": {}, "x": [1, None, True, 78.5, {"a": "b"}]},
+        {"wide": 2**70},  # orjson refuses it: the standard library writes it
+        {"lone": "\ud800"},
+    ],
+)
+def test_json_text_is_the_standard_librarys(document: dict[str, object]) -> None:
+    assert _dumps(document) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
