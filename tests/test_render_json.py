@@ -10,7 +10,7 @@ from golden.support import ALICE, ISSUE_A, check_golden, empty_plan, held_only_p
 
 from reconciler.model import Change, ChangeResult, Field, Plan, ResultStatus, Source
 from reconciler.render import render_json, render_results_json, result_log_line
-from reconciler.render.jsonfmt import _dumps
+from reconciler.render.common import json_text
 
 CONTRACT_KEYS = [
     "format_version",
@@ -165,4 +165,4 @@ def test_every_change_carries_its_datadog_url_or_null_without_a_ui_host() -> Non
     ],
 )
 def test_json_text_is_the_standard_librarys(document: dict[str, object]) -> None:
-    assert _dumps(document) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assert json_text(document) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"

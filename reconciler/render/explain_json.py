@@ -8,7 +8,6 @@ text shows.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from reconciler.model import (
     issue_url,
 )
 from reconciler.planfile import FORMAT_VERSION
+from reconciler.render.common import json_text
 
 
 def iso_utc(ms: int) -> str:
@@ -55,7 +55,7 @@ def render_explain_json(explanation: Explanation) -> str:
             for change in explanation.changes
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
 
 
 def _rule(verdict: RuleVerdict) -> dict[str, Any]:

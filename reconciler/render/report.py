@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from decimal import ROUND_DOWN, Decimal
 
 from reconciler.model import Conflict, Coverage, Held, Report
-from reconciler.render.common import NONE_LABEL, clean, plural
+from reconciler.render.common import NONE_LABEL, clean, json_text, plural
 
 NO_SERVICE = "(no service)"
 
@@ -29,7 +28,7 @@ def coverage_line(coverage: Coverage) -> str:
 
 def render_report_json(report: Report) -> str:
     """The report document of CONTRACT 8, 2-space indented, keys in the contract's order."""
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(report.to_json())
 
 
 def render_report_text(report: Report) -> str:
