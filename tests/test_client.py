@@ -28,6 +28,7 @@ from reconciler.client import (
     resolve_ui_host,
     site_label,
 )
+from reconciler.client.pacing import calendar_end
 from reconciler.errors import (
     ApiError,
     AuthError,
@@ -989,6 +990,58 @@ def test_an_answer_from_a_window_that_ended_does_not_hold_the_next(fake_time: Fa
     for _ in range(20):
         limiter.wait()
     assert fake_time.slept == []
+
+
+@pytest.mark.parametrize(
+    ("sent_at", "answered_at", "reset", "period", "expected"),
+    [
+        pytest.param(10.2, 10.25, 1, 1, 11.0, id="one-second-window"),
+        pytest.param(10.99, 11.02, 1, 1, 12.0, id="straddling-a-boundary-takes-the-later"),
+        pytest.param(100.0, 100.1, 20, 60, 120.0, id="minute-window"),
+        pytest.param(100.0, 100.1, 30, 60, None, id="a-skewed-clock-fits-no-multiple"),
+        pytest.param(100.0, 100.1, 1, 0, None, id="no-period"),
+        pytest.param(100.0, 100.1, 1, 3600, None, id="period-past-the-cap"),
+    ],
+)
+def test_the_window_end_on_the_calendar(
+    sent_at: float, answered_at: float, reset: float, period: float, expected: float | None
+) -> None:
+    assert calendar_end(sent_at, answered_at, reset, period) == expected
+
+
+def test_a_window_ends_on_the_calendar_not_a_rounded_reset_later(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(fake_time.sleep, fake_time.clock, wall_clock=lambda: fake_time.now + 0.3)
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1", "X-RateLimit-Period": "1"}
+    limiter.release(headers, limiter.wait())
+    limiter.wait()
+    # The wall clock reads 0.3 s into its second: the window ends 0.7 s from now, where
+    # `now + reset` would hold the client until 1.0.
+    assert fake_time.slept == [pytest.approx(0.7)]
+
+
+def test_after_a_429_the_calendar_is_not_trusted(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(fake_time.sleep, fake_time.clock, wall_clock=lambda: fake_time.now + 0.3)
+    limiter.refused()
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1", "X-RateLimit-Period": "1"}
+    limiter.release(headers, limiter.wait())
+    limiter.wait()
+    assert fake_time.slept == [1.0]
+
+
+def test_with_nothing_in_flight_the_apis_figure_is_exact(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(fake_time.sleep, fake_time.clock)
+    first = limiter.wait()
+    second = limiter.wait()
+    # The API counted the second before the first: the first's "3 left", less the
+    # second as maybe not counted, is one short.
+    limiter.release({"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "10"}, first)
+    # Nothing is on its way now: all three left can start, not the two the first said.
+    limiter.release({"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "10"}, second)
+    for _ in range(3):
+        limiter.wait()
+    assert fake_time.slept == []
+    limiter.wait()
+    assert fake_time.slept == [10.0]
 
 
 # --------------------------------------------------------------------------- users

@@ -42,7 +42,8 @@ class DatadogClient:
     Every request must be answered within `deadline` seconds of wire time, retries
     included; answers are capped at session.MAX_BODY_BYTES; rate-limit waits at
     pacing.MAX_WAIT. `on_wait` hears the seconds of each rate-limit wait, from the
-    waiting thread.
+    waiting thread. `clock` times the waits; `wall_clock` places the API's
+    calendar-aligned rate-limit windows (None: taken from the reset header alone).
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class DatadogClient:
         clock: Callable[[], float] = time.monotonic,
         pool_size: int = DEFAULT_POOL_SIZE,
         on_wait: Callable[[float], None] | None = None,
+        wall_clock: Callable[[], float] | None = time.time,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._session = Session(
@@ -69,6 +71,7 @@ class DatadogClient:
             clock=clock,
             pool_size=pool_size,
             on_wait=on_wait,
+            wall_clock=wall_clock,
         )
         self.site_label = self._session.site_label
         self._redact = self._session.redact

@@ -46,10 +46,28 @@ def header_number(value: str | None) -> float | None:
 
 
 class Ticket(NamedTuple):
-    """A started request: the window it started in, and its place in that window."""
+    """A started request: the window it started in, its place in that window, and when."""
 
     epoch: int
     sequence: int
+    started_at: float
+
+
+def calendar_end(sent_at: float, answered_at: float, reset: float, period: float) -> float | None:
+    """The end of the API's window as a multiple of `period` (its windows are
+    calendar-aligned, api-notes section 5), or None when no multiple fits the answer.
+
+    The API rounds the reset up to whole seconds at the moment it counted the request,
+    somewhere between sending and answering, so the window ends within
+    `(sent_at + reset - 1, answered_at + reset]`: `answered_at + reset` alone is up to a
+    second late, a second lost in every window of a one-second limit. Of the multiples
+    in that interval the latest is taken: while the two clocks agree, never earlier
+    than the API's end.
+    """
+    if not 0 < period <= MAX_WAIT:
+        return None
+    latest = math.floor((answered_at + reset) / period) * period
+    return latest if latest > sent_at + reset - 1 else None
 
 
 class RateLimiter:
@@ -59,6 +77,10 @@ class RateLimiter:
     client start only that many (less the ones already in flight) and then holds
     every thread until the reset, so parallel workers do not storm into 429s.
     `on_wait`, when given, hears how long a thread is about to wait (for a display).
+
+    The window's end is taken on the calendar while the API's clock agrees with ours;
+    a 429 ends that trust (a skewed clock would start each window early), and the
+    end is then the reset as the answers give it.
     """
 
     def __init__(
@@ -66,9 +88,11 @@ class RateLimiter:
         sleep: Callable[[float], None],
         clock: Callable[[], float],
         on_wait: Callable[[float], None] | None = None,
+        wall_clock: Callable[[], float] | None = None,
     ) -> None:
         self._sleep = sleep
         self._clock = clock
+        self._wall_clock = wall_clock
         self._on_wait = on_wait
         self._lock = threading.Lock()
         self._paused_until = 0.0
@@ -77,6 +101,7 @@ class RateLimiter:
         self._in_flight = 0
         self._epoch = 0  # windows this client has seen end
         self._started = 0  # requests started since the last one ended
+        self._calendar = wall_clock is not None  # whether window ends follow the calendar
 
     def wait(self) -> Ticket:
         """Block until a request may start, then count it as in flight; returns its
@@ -95,7 +120,7 @@ class RateLimiter:
                             self._left -= 1
                         self._in_flight += 1
                         self._started += 1
-                        return Ticket(self._epoch, self._started)
+                        return Ticket(self._epoch, self._started, now)
                     delay = self._window_end - now
             logger.debug("rate limit reached; waiting %.1fs", delay)
             if self._on_wait is not None:
@@ -112,30 +137,56 @@ class RateLimiter:
             if headers is None:
                 return
             if ticket is None:
-                self._observe(headers, self._in_flight)
+                self._observe(headers, self._in_flight, None, exact=False)
             # An answer to a request sent before the last reset describes the window that
             # ended: its "0 left, reset in 1 s" would hold the new window for nothing.
             elif ticket.epoch == self._epoch:
                 # The API counted this request when it answered; those started after it
                 # may not be counted yet, and will spend part of what it says is left.
-                self._observe(headers, self._started - ticket.sequence)
+                # With none on its way, every request has been counted: the figure is
+                # exact.
+                settled = self._in_flight == 0
+                uncounted = 0 if settled else self._started - ticket.sequence
+                self._observe(headers, uncounted, ticket.started_at, exact=settled)
 
-    def _observe(self, headers: Mapping[str, str], uncounted: int) -> None:
+    def refused(self) -> None:
+        """A 429 came: the calendar is not the API's, stop taking window ends from it."""
+        with self._lock:
+            self._calendar = False
+
+    def _observe(
+        self,
+        headers: Mapping[str, str],
+        uncounted: int,
+        sent_at: float | None,
+        *,
+        exact: bool,
+    ) -> None:
         remaining = header_number(headers.get("X-RateLimit-Remaining"))
         reset = header_number(headers.get("X-RateLimit-Reset"))
         if remaining is None or reset is None or reset > MAX_WAIT:
             return
         now = self._clock()
         end = now + reset
+        period = header_number(headers.get("X-RateLimit-Period"))
+        if self._calendar and self._wall_clock and sent_at is not None and period is not None:
+            # The calendar is on the wall clock; waits are on the monotonic one.
+            offset = self._wall_clock() - now
+            aligned = calendar_end(sent_at + offset, now + offset, reset, period)
+            if aligned is not None:
+                end = aligned - offset
         left = remaining - uncounted
         # Within one window the reset counts down to the same end; a later end is a new
-        # window, whose allowance replaces the old one. APIs round the reset up to whole
-        # seconds, so each answer's end is a late bound: keep the earliest one seen.
+        # window, whose allowance replaces the old one. Each answer's end is a late
+        # bound: keep the earliest one seen.
         if self._left is None or end > self._window_end + 0.5:
             self._left, self._window_end = left, end
-        else:
-            self._left = min(self._left, left)
-            self._window_end = min(self._window_end, end)
+            return
+        self._window_end = min(self._window_end, end)
+        # Requests counted out of order (ten in flight) spoil some answers' figures
+        # low, and the lowest is kept while requests are on their way: it cost 3 of 25
+        # in each window until an exact figure could replace it.
+        self._left = left if exact else min(self._left, left)
 
     def pause(self, seconds: float) -> None:
         """Hold every thread's next request for `seconds` from now."""

@@ -104,6 +104,7 @@ class Session:
         clock: Callable[[], float],
         pool_size: int = DEFAULT_POOL_SIZE,
         on_wait: Callable[[float], None] | None = None,
+        wall_clock: Callable[[], float] | None = None,
     ) -> None:
         self.api_url = api_url
         self.site_label = site_label(api_url)
@@ -115,7 +116,7 @@ class Session:
         self._retry = retry
         self._sleep = sleep
         self._clock = clock
-        self._limiter = RateLimiter(sleep, clock, on_wait)
+        self._limiter = RateLimiter(sleep, clock, on_wait, wall_clock)
         verify: ssl.SSLContext | bool = True
         if api_url.startswith("http://"):
             # Plain loopback HTTP never does TLS: skip loading the CA bundle (~20 ms).
@@ -173,6 +174,7 @@ class Session:
                 if outcome.status != 429 and outcome.status < 500:
                     break
                 if outcome.status == 429:
+                    self._limiter.refused()
                     asked = self._rate_limit_wait(outcome)
                     if asked is not None and asked > MAX_WAIT:
                         # No wait the client would make can end it: say so now.
