@@ -1009,23 +1009,25 @@ def test_the_window_end_on_the_calendar(
     assert calendar_end(sent_at, answered_at, reset, period) == expected
 
 
-def test_a_window_ends_on_the_calendar_not_a_rounded_reset_later(fake_time: FakeTime) -> None:
+@pytest.mark.parametrize(
+    ("refused", "expected"),
+    [
+        # The wall clock reads 0.3 s into its second: the window ends 0.7 s from now,
+        # where `now + reset` would hold the client until 1.0.
+        pytest.param(False, 0.7, id="on-the-calendar"),
+        pytest.param(True, 1.0, id="after-a-429-the-reset-as-given"),
+    ],
+)
+def test_a_window_ends_on_the_calendar_until_a_429(
+    fake_time: FakeTime, refused: bool, expected: float
+) -> None:
     limiter = RateLimiter(fake_time.sleep, fake_time.clock, wall_clock=lambda: fake_time.now + 0.3)
+    if refused:
+        limiter.refused()
     headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1", "X-RateLimit-Period": "1"}
     limiter.release(headers, limiter.wait())
     limiter.wait()
-    # The wall clock reads 0.3 s into its second: the window ends 0.7 s from now, where
-    # `now + reset` would hold the client until 1.0.
-    assert fake_time.slept == [pytest.approx(0.7)]
-
-
-def test_after_a_429_the_calendar_is_not_trusted(fake_time: FakeTime) -> None:
-    limiter = RateLimiter(fake_time.sleep, fake_time.clock, wall_clock=lambda: fake_time.now + 0.3)
-    limiter.refused()
-    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1", "X-RateLimit-Period": "1"}
-    limiter.release(headers, limiter.wait())
-    limiter.wait()
-    assert fake_time.slept == [1.0]
+    assert fake_time.slept == [pytest.approx(expected)]
 
 
 def test_with_nothing_in_flight_the_apis_figure_is_exact(fake_time: FakeTime) -> None:
