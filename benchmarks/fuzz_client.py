@@ -63,7 +63,8 @@ USERS_DOC: dict[str, Any] = {
 ERROR_DOC: dict[str, Any] = {"errors": [{"status": "400", "detail": f"bad {API_KEY}"}]}
 SEEDS = [ISSUE_DOC, SEARCH_DOC, USERS_DOC, ERROR_DOC]
 STATUSES = [200, 201, 204, 301, 302, 400, 401, 403, 404, 409, 429, 500, 502, 503]
-HEADER_VALUES = ["1e9", "inf", "-inf", "nan", "-1", "0", "1", "0.2", "", "soon", "9" * 400]
+HEADER_VALUES = ["1e9", "inf", "-inf", "nan", "-1", "0", "1", "0.2", "1e-320", "60", ""]
+HEADER_VALUES += ["soon", "9" * 400]
 CONTENT_TYPES = ["application/json", "application/vnd.api+json", "text/html", "", "x/" + APP_KEY]
 
 CALLS: list[tuple[str, Callable[[client.DatadogClient], object]]] = [
@@ -122,7 +123,8 @@ def random_answer(rng: random.Random) -> httpx.Response:
     roll = rng.random()
     status = 200 if roll < 0.5 else rng.choice(STATUSES) if roll < 0.9 else rng.randrange(100, 600)
     headers = {"content-type": rng.choice(CONTENT_TYPES)}
-    for name in ("x-ratelimit-remaining", "x-ratelimit-reset", "retry-after", "location"):
+    names = ("x-ratelimit-remaining", "x-ratelimit-reset", "x-ratelimit-period")
+    for name in (*names, "retry-after", "location"):
         if rng.random() < 0.3:
             headers[name] = rng.choice(HEADER_VALUES)
     return httpx.Response(status, headers=headers, content=random_body(rng))

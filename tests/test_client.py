@@ -927,6 +927,20 @@ def test_remaining_requests_do_not_pause(
     assert fake_time.slept == []
 
 
+def test_a_period_too_short_to_place_is_not_put_on_the_calendar(
+    api: respx.MockRouter, client: DatadogClient, fake_time: FakeTime
+) -> None:
+    headers = {
+        **VND,
+        "X-RateLimit-Remaining": "5",
+        "X-RateLimit-Reset": "1",
+        "X-RateLimit-Period": "1e-320",  # dividing by it overflows
+    }
+    api.get(f"{ISSUES}/i-1").respond(200, headers=headers, json=issue_json("i-1"))
+    assert client.get_issue("i-1").id == client.get_issue("i-1").id == "i-1"
+    assert fake_time.slept == []
+
+
 def test_a_pause_holds_every_thread(fake_time: FakeTime) -> None:
     limiter = RateLimiter(fake_time.sleep, fake_time.clock)
     limiter.wait()
@@ -1000,6 +1014,7 @@ def test_an_answer_from_a_window_that_ended_does_not_hold_the_next(fake_time: Fa
         pytest.param(100.0, 100.1, 20, 60, 120.0, id="minute-window"),
         pytest.param(100.0, 100.1, 30, 60, None, id="a-skewed-clock-fits-no-multiple"),
         pytest.param(100.0, 100.1, 1, 0, None, id="no-period"),
+        pytest.param(100.0, 100.1, 1, 1e-320, None, id="a-denormal-period"),
         pytest.param(100.0, 100.1, 1, 3600, None, id="period-past-the-cap"),
     ],
 )

@@ -66,13 +66,15 @@ bodies = (
     | st.integers(1, 3000).map(lambda n: b"[" * n + b"]" * n)
 )
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=30)
-header_values = header_text | st.sampled_from(["1e9", "inf", "nan", "-1", "0", "1", "0.5"])
+numbers = ["1e9", "inf", "nan", "-1", "0", "1", "0.5", "1e-320", "60"]
+header_values = header_text | st.sampled_from(numbers)
 headers = st.dictionaries(
     st.sampled_from(
         [
             "content-type",
             "x-ratelimit-remaining",
             "x-ratelimit-reset",
+            "x-ratelimit-period",
             "retry-after",
             "location",
         ]

@@ -62,9 +62,10 @@ def calendar_end(sent_at: float, answered_at: float, reset: float, period: float
     `(sent_at + reset - 1, answered_at + reset]`: `answered_at + reset` alone is up to a
     second late, a second lost in every window of a one-second limit. Of the multiples
     in that interval the latest is taken: while the two clocks agree, never earlier
-    than the API's end.
+    than the API's end. A period under a second is not taken (a reset in whole
+    seconds cannot place it, and `1e-320` would overflow the division).
     """
-    if not 0 < period <= MAX_WAIT:
+    if not 1 <= period <= MAX_WAIT:
         return None
     latest = math.floor((answered_at + reset) / period) * period
     return latest if latest > sent_at + reset - 1 else None
