@@ -14,6 +14,12 @@ linear work gives a CPU ratio near the ratio of sizes. The package's bytecode is
 compiled first (`compileall`), as an install leaves it, so the CLI's CPU is not a
 first run's (compiling the package costs ~0.3 s of it).
 
+User CPU depends on the machine: the same code has taken 3.3 s on one 2-core machine
+of this kind and 9.7 s on another. So the run also measures a fixed pure-Python
+reference (a loop summing 20 million integers, in its own child process) and
+prints the plan's CPU as a multiple of it, a figure that carries from one machine
+to another.
+
 Progress goes to stderr, the table to stdout; exit 1 when the plan does not have
 the expected number of changes.
 """
@@ -122,6 +128,18 @@ def run_plan(url: str, config: Path, out: Path, parallelism: int) -> tuple[float
     return usage.ru_utime, usage.ru_maxrss / 1024, wall
 
 
+REFERENCE = "total = 0\nfor n in range(20_000_000):\n    total += n\n"
+
+
+def reference_cpu() -> float:
+    """User CPU of the fixed reference loop in a child process: this machine's speed."""
+    child = subprocess.Popen([sys.executable, "-c", REFERENCE])
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("the reference loop failed")
+    return usage.ru_utime
+
+
 def measure(count: int, services: int, parallelism: int) -> dict[str, float]:
     now_ms = int(time.time() * 1000)
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,6 +175,7 @@ def main() -> int:
     compileall.compile_dir(Path(reconciler.__file__).parent, quiet=1)
     base = measure(args.baseline, args.services, args.parallelism)
     big = measure(args.issues, args.services, args.parallelism)
+    reference = reference_cpu()
     print("| issues | changes | user CPU s | peak RSS MB | wall s |")
     print("|---|---|---|---|---|")
     for row in (base, big):
@@ -168,6 +187,10 @@ def main() -> int:
     print(
         f"\nratio {big['issues']:,} / {base['issues']:,}: size {size:.1f}x, "
         f"user CPU {big['cpu'] / base['cpu']:.1f}x, peak RSS {big['rss'] / base['rss']:.1f}x"
+    )
+    print(
+        f"machine reference (a 20,000,000-step Python loop): {reference:.2f} s of user CPU; "
+        f"the {big['issues']:,}-issue plan took {big['cpu'] / reference:.2f}x that"
     )
     failed = False
     for row in (base, big):
