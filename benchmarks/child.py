@@ -1,15 +1,19 @@
-"""The sandbox in a child process of its own, so its CPU shares nothing with the
-measured side: the benchmark script runs itself with `--serve` and its options.
+"""Child processes for the benchmarks: the sandbox in a process of its own, so its CPU
+shares nothing with the measured side (the benchmark script runs itself with
+`--serve` and its options), and the reaping that reads one child's own CPU and memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
@@ -36,3 +40,11 @@ def serving(script: str, options: Sequence[str]) -> Iterator[tuple[str, subproce
     finally:
         child.kill()
         child.wait()
+
+
+def reap(process: subprocess.Popen[Any]) -> resource.struct_rusage:
+    """Wait for `process` and set its returncode. `os.wait4` reaps the child itself, so
+    the usage is that process's alone, not the sandbox's or another run's."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage

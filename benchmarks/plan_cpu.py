@@ -42,7 +42,7 @@ from pathlib import Path
 import reconciler
 from reconciler.sandbox import Knobs, SandboxIssue, SandboxUser, Store, serve_in_thread
 
-from child import add_serve_options, serving
+from child import add_serve_options, reap, serving
 
 WINDOW_MS = 30 * 86_400_000
 ASSIGNED_SHARE = 0.9
@@ -119,23 +119,23 @@ def run_plan(url: str, config: Path, out: Path, parallelism: int) -> tuple[float
     started = time.perf_counter()
     with out.open("wb") as sink:
         child = subprocess.Popen(command, env=env, stdout=sink)
-        _, status, usage = os.wait4(child.pid, 0)
+        usage = reap(child)
     wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in (0, 2):
         raise SystemExit(f"reconciler plan exited {child.returncode}")
     # ru_maxrss is in kilobytes on Linux.
     return usage.ru_utime, usage.ru_maxrss / 1024, wall
 
 
-REFERENCE = "total = 0\nfor n in range(20_000_000):\n    total += n\n"
+REFERENCE_STEPS = 20_000_000
 
 
 def reference_cpu() -> float:
     """User CPU of the fixed reference loop in a child process: this machine's speed."""
-    child = subprocess.Popen([sys.executable, "-c", REFERENCE])
-    _, status, usage = os.wait4(child.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
+    loop = f"total = 0\nfor n in range({REFERENCE_STEPS}):\n    total += n\n"
+    child = subprocess.Popen([sys.executable, "-c", loop])
+    usage = reap(child)
+    if child.returncode != 0:
         raise SystemExit("the reference loop failed")
     return usage.ru_utime
 
@@ -189,7 +189,8 @@ def main() -> int:
         f"user CPU {big['cpu'] / base['cpu']:.1f}x, peak RSS {big['rss'] / base['rss']:.1f}x"
     )
     print(
-        f"machine reference (a 20,000,000-step Python loop): {reference:.2f} s of user CPU; "
+        f"machine reference (a {REFERENCE_STEPS:,}-step Python loop): "
+        f"{reference:.2f} s of user CPU; "
         f"the {big['issues']:,}-issue plan took {big['cpu'] / reference:.2f}x that"
     )
     failed = False

@@ -36,6 +36,8 @@ from pathlib import Path
 from reconciler.model import State
 from reconciler.sandbox import Knobs, SandboxIssue, SandboxUser, Store, serve_in_thread
 
+from child import reap
+
 ROOT = Path(__file__).resolve().parent.parent
 ALICE = "7c0b5b9e-3f1a-4e8e-9a51-2d4f6c1e8a01"
 CONFIG = """
@@ -124,8 +126,7 @@ def drain(running: Running) -> Ended:
             except OSError:  # EIO: the child's end is closed
                 break
         os.close(master)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    usage = reap(process)
     code = 128 - process.returncode if process.returncode < 0 else process.returncode
     return Ended(code, usage.ru_utime + usage.ru_stime)
 

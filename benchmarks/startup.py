@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from child import reap
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -70,10 +72,8 @@ def fastest(args: Sequence[str], runs: int) -> Timing:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # wait4 reaps the child itself, so its rusage is this run's alone.
-        _, status, usage = os.wait4(child.pid, 0)
+        usage = reap(child)
         elapsed = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
         if child.returncode != 0:
             raise RuntimeError(f"python {' '.join(args)} exited {child.returncode}")
         if elapsed < best.wall_s:
